@@ -1,0 +1,1 @@
+"""Warehouse: schema (SQLAlchemy Core), engine, ETL load targets."""

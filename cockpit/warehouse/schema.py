@@ -1,0 +1,302 @@
+"""Warehouse schema, SQLAlchemy Core. Changed only through Alembic migrations (``migrations/``).
+
+Conventions
+- Every table loaded by the ETL carries lineage: ``src_source`` (source name), ``src_key``
+  (the source's primary key, joined with '|'), ``src_run_id`` (the ``etl_run`` that last wrote
+  it), ``row_hash`` (hash of the standardised values, so an unchanged row is never rewritten)
+  and ``loaded_at``.
+- Times are naive local times (Asia/Shanghai), as the departments record them.
+- No raw ID number or phone number is ever stored: ``*_key`` is a salted hash, ``*_masked``
+  the display form.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def lineage() -> list[Column]:
+    return [
+        Column("src_source", String(64), nullable=False),
+        Column("src_key", String(200), nullable=False),
+        Column("src_run_id", Integer, nullable=True),
+        Column("row_hash", String(32), nullable=False),
+        Column("loaded_at", DateTime, nullable=False),
+    ]
+
+
+# ---------------------------------------------------------------- reference (seeded)
+board = Table(
+    "board", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name_zh", String(50), nullable=False),
+    Column("name_en", String(80), nullable=False),
+)
+
+department = Table(
+    "department", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name_zh", String(80), nullable=False),
+    Column("name_en", String(120), nullable=False),
+)
+
+channel = Table(
+    "channel", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name_zh", String(50), nullable=False),
+    Column("name_en", String(80), nullable=False),
+)
+
+category = Table(
+    "category", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name_zh", String(80), nullable=False),
+    Column("name_en", String(120), nullable=False),
+    Column("board", String(16), ForeignKey("board.code"), nullable=False),
+    Column("department_code", String(32), ForeignKey("department.code"), nullable=False),
+    Column("sla_hours", Integer, nullable=False),
+)
+
+responsibility = Table(  # 职责清单: category -> department, role 'lead' (主体) or 'cooperate' (配合)
+    "responsibility", metadata,
+    Column("category_code", String(32), ForeignKey("category.code"), primary_key=True),
+    Column("department_code", String(32), ForeignKey("department.code"), primary_key=True),
+    Column("role", String(16), nullable=False),
+)
+
+indicator = Table(
+    "indicator", metadata,
+    Column("code", String(48), primary_key=True),
+    Column("name_zh", String(80), nullable=False),
+    Column("name_en", String(120), nullable=False),
+    Column("board", String(16), ForeignKey("board.code"), nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("higher_is_better", Boolean, nullable=False),
+    Column("target", Float),
+    Column("period", String(8), nullable=False),
+)
+
+# ---------------------------------------------------------------- loaded dimensions
+area = Table(
+    "area", metadata,
+    Column("code", String(20), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("level", String(16), nullable=False),  # county | township | village | grid
+    Column("parent_code", String(20), index=True),
+    Column("seq", Integer),  # order within parent (a grid's 组 number)
+    Column("geometry", Text),  # GeoJSON Polygon, lon/lat
+    Column("centroid_lon", Float),
+    Column("centroid_lat", Float),
+    Column("population", Integer),
+    Column("households", Integer),
+    Column("grid_worker", String(50)),
+    *lineage(),
+)
+
+person = Table(
+    "person", metadata,
+    Column("person_key", String(64), primary_key=True),  # salted hash of the 身份证号
+    Column("id_masked", String(24), nullable=False),
+    Column("name", String(50)),
+    Column("gender", String(1)),
+    Column("birth_date", Date),
+    Column("grid_code", String(20), index=True),
+    Column("address", String(200)),
+    Column("phone_masked", String(16)),
+    *lineage(),
+)
+
+person_tag = Table(  # 独居老人, 低保, 特困 … from civil affairs and others
+    "person_tag", metadata,
+    Column("person_key", String(64), primary_key=True),
+    Column("tag", String(32), primary_key=True),
+    Column("since", Date),
+    Column("until", Date),
+    Column("grid_code", String(20), index=True),
+    *lineage(),
+)
+
+enterprise = Table(
+    "enterprise", metadata,
+    Column("credit_code", String(18), primary_key=True),  # 统一社会信用代码
+    Column("name", String(120), nullable=False),
+    Column("industry", String(50)),
+    Column("scale", String(16)),
+    Column("grid_code", String(20), index=True),
+    Column("address", String(200)),
+    Column("status", String(16)),  # active | closed
+    Column("registered_on", Date),
+    Column("closed_on", Date),
+    Column("employees", Integer),
+    *lineage(),
+)
+
+# ---------------------------------------------------------------- facts
+event = Table(
+    "event", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("category_code", String(32), nullable=False, index=True),
+    Column("board", String(16), nullable=False),
+    Column("department_code", String(32), nullable=False),
+    Column("grid_code", String(20), nullable=False, index=True),
+    Column("village_code", String(20), nullable=False, index=True),
+    Column("address", String(200)),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("reporter_key", String(64)),
+    Column("reporter_masked", String(24)),
+    Column("enterprise_code", String(18)),
+    Column("title", String(200)),
+    Column("content", Text),
+    Column("status", String(16), nullable=False),
+    Column("reported_at", DateTime, nullable=False, index=True),
+    Column("accepted_at", DateTime),
+    Column("dispatched_at", DateTime),
+    Column("acknowledged_at", DateTime),
+    Column("onsite_at", DateTime),
+    Column("resolved_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("deadline_at", DateTime),
+    Column("satisfaction", Integer),  # 1..5
+    Column("duplicate_of", Integer),
+    *lineage(),
+    UniqueConstraint("src_source", "src_key"),
+)
+
+inspection = Table(
+    "inspection", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("enterprise_code", String(18), index=True),
+    Column("kind", String(16), nullable=False),  # safety | food | fire | environment
+    Column("grid_code", String(20), index=True),
+    Column("inspected_at", DateTime, nullable=False),
+    Column("result", String(8), nullable=False),  # pass | fail
+    Column("hazard_count", Integer),
+    Column("rectify_deadline", Date),
+    Column("rectified_at", DateTime),
+    *lineage(),
+    UniqueConstraint("src_source", "src_key"),
+)
+
+indicator_value = Table(
+    "indicator_value", metadata,
+    Column("indicator_code", String(48), primary_key=True),
+    Column("area_code", String(20), primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("value", Float, nullable=False),
+    *lineage(),
+)
+
+sensor_reading = Table(
+    "sensor_reading", metadata,
+    Column("sensor_id", String(40), primary_key=True),
+    Column("metric", String(24), primary_key=True),
+    Column("ts", DateTime, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("grid_code", String(20)),
+    Column("subject_key", String(64)),  # person_key for home sensors of elderly living alone
+    *lineage(),
+    Index("ix_sensor_reading_metric_ts", "metric", "ts"),
+)
+
+service_application = Table(
+    "service_application", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_code", String(40), nullable=False),
+    Column("service_name", String(100)),
+    Column("department_code", String(32)),
+    Column("applicant_key", String(64)),
+    Column("grid_code", String(20), index=True),
+    Column("channel", String(32), nullable=False),  # online | walk_in
+    Column("joint", Boolean, nullable=False),  # 一件事 joint application
+    Column("status", String(16), nullable=False),
+    Column("submitted_at", DateTime, nullable=False, index=True),
+    Column("completed_at", DateTime),
+    Column("visits", Integer),
+    *lineage(),
+    UniqueConstraint("src_source", "src_key"),
+)
+
+service_step = Table(  # one department's step of a joint (一件事) application
+    "service_step", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_ref", String(200), nullable=False, index=True),  # the application's src_key
+    Column("department_code", String(32), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    *lineage(),
+    UniqueConstraint("src_source", "src_key"),
+)
+
+# ---------------------------------------------------------------- ETL metadata
+etl_run = Table(
+    "etl_run", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False, index=True),
+    Column("full", Boolean, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+    Column("status", String(16), nullable=False),  # running | success | failed | interrupted | abandoned
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("rows_read", Integer, nullable=False, default=0),
+    Column("rows_loaded", Integer, nullable=False, default=0),
+    Column("rows_rejected", Integer, nullable=False, default=0),
+    Column("watermark_before", String(64)),
+    Column("watermark_after", String(64)),
+    Column("error", Text),
+    Column("host", String(120)),
+)
+
+etl_watermark = Table(
+    "etl_watermark", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("value", String(64)),
+    Column("run_id", Integer),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+dq_issue = Table(  # quarantined source rows
+    "dq_issue", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("source_key", String(200)),
+    Column("fingerprint", String(32), nullable=False),  # hash of the raw row
+    Column("rule", String(40), nullable=False),
+    Column("field", String(64)),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),  # the raw row as JSON (personal numbers masked)
+    Column("run_id", Integer),
+    Column("first_seen_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime),
+    UniqueConstraint("source", "fingerprint", "rule"),
+    Index("ix_dq_issue_source_key", "source", "source_key"),
+)
+
+# ---------------------------------------------------------------- read-side aggregates (kept by the ETL)
+
+# ---------------------------------------------------------------- access control and audit
