@@ -146,7 +146,7 @@ def simulate_step(out_dir: Path, *, seed: int, now: datetime) -> dict:
             pm25 = round(row[0][0] * rng.uniform(0.9, 1.1), 1)
             ec.execute('UPDATE air_hourly SET pm25 = ?, aqi = ?, updated = ? WHERE station_code = ? AND monitor_time = ?',
                        (pm25, readings.aqi_from_pm25(pm25), _forward("iso", row[0][1], now), st[0], hour_s))
-            for s in ("air_pm25", "air_aqi"):
+            for s in ("air_pm25", "air_pm10", "air_aqi"):  # the row (and its replication key) changed for all three
                 note(s, "updated", f"{st[0]}|{hour_s}")
     el_td = TableData("civil_affairs", "zhyl_sbsj", readings.ELDERLY_COLUMNS, ("sbbh", "cjsj"), "jlid", "scsj")
     quiet = readings.quiet_elderly(w)
