@@ -298,5 +298,29 @@ dq_issue = Table(  # quarantined source rows
 )
 
 # ---------------------------------------------------------------- read-side aggregates (kept by the ETL)
+agg_event_day = Table(  # events per reported day x grid x category x channel (cockpit.aggregates)
+    "agg_event_day", metadata,
+    Column("day", Date, primary_key=True),
+    Column("grid_code", String(20), primary_key=True),
+    Column("category_code", String(32), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("village_code", String(20), nullable=False),
+    Column("board", String(16), nullable=False),
+    Column("department_code", String(32), nullable=False),
+    Column("n_reported", Integer, nullable=False),
+    Column("n_open", Integer, nullable=False),  # not resolved or closed (as of the refresh)
+    Column("n_resolved", Integer, nullable=False),  # resolved or closed
+    Column("n_dispatched", Integer, nullable=False),
+    Column("n_responded", Integer, nullable=False),  # with a first response (accepted or acknowledged)
+    Column("sum_response_min", Float, nullable=False),
+    Column("n_resolve_timed", Integer, nullable=False),  # with a resolution time
+    Column("sum_resolve_min", Float, nullable=False),
+    Column("n_late", Integer, nullable=False),  # resolved after the deadline
+    Column("n_rated", Integer, nullable=False),
+    Column("sum_satisfaction", Float, nullable=False),
+    Column("refreshed_at", DateTime, nullable=False),
+    Index("ix_agg_event_day_village_day", "village_code", "day"),
+    Index("ix_agg_event_day_board_day", "board", "day"),
+)
 
 # ---------------------------------------------------------------- access control and audit

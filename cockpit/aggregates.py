@@ -1,0 +1,197 @@
+"""Read-side aggregates kept up to date by the ETL, so screens cost the same whatever the history.
+
+``agg_event_day``: events per reported day × grid × category × channel, with counts of open /
+resolved / dispatched events and sums of response and resolution minutes. Duplicates
+(``duplicate_of`` set) are left out. After each load the hook below recomputes only the days the
+load touched (``RunResult.touched_days``, the reported days of the event rows it wrote); late
+updates (an event resolved days after it was reported) therefore land on the event's reported day.
+
+Definitions (shared with ``queries/``):
+- response minutes: first of accepted / acknowledged, minus reported;
+- resolution minutes: resolved (or closed) minus reported;
+- open: status neither ``resolved`` nor ``closed``;
+- late: resolved after ``deadline_at``.
+
+Also home of the small dialect-portable SQL constructs the read side needs (minutes between two
+timestamps, the day / week / month a timestamp falls in).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import Date, Engine, Float, and_, case, delete, func, insert, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from cockpit import hooks
+from cockpit.warehouse import schema as s
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES_EXCLUDED = ("resolved", "closed")
+
+
+# ---------------------------------------------------------------- portable SQL constructs
+class minutes_between(FunctionElement):  # noqa: N801 - reads like a SQL function
+    """Minutes from ``start`` to ``end`` (float); NULL when either is NULL."""
+
+    type = Float()
+    inherit_cache = True
+    name = "minutes_between"
+
+
+@compiles(minutes_between)
+def _minutes_default(element, compiler, **kw):  # noqa: ANN001
+    start, end = list(element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)})) / 60.0)"
+
+
+@compiles(minutes_between, "sqlite")
+def _minutes_sqlite(element, compiler, **kw):  # noqa: ANN001
+    start, end = list(element.clauses)
+    return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 1440.0)"
+
+
+class period_start(FunctionElement):  # noqa: N801
+    """The first day of the day / week (ISO, Monday) / month a timestamp or date falls in, as a date."""
+
+    type = Date()
+    inherit_cache = True
+    name = "period_start"
+
+    def __init__(self, col: Any, unit: str) -> None:
+        if unit not in ("day", "week", "month"):
+            raise ValueError(f"unknown period unit {unit!r}")
+        self.unit = unit
+        super().__init__(col)
+
+
+@compiles(period_start)
+def _period_start_default(element, compiler, **kw):  # noqa: ANN001
+    (col,) = list(element.clauses)
+    c = compiler.process(col, **kw)
+    if element.unit == "day":
+        return f"CAST({c} AS DATE)"
+    return f"CAST(date_trunc('{element.unit}', {c}) AS DATE)"
+
+
+@compiles(period_start, "sqlite")
+def _period_start_sqlite(element, compiler, **kw):  # noqa: ANN001
+    (col,) = list(element.clauses)
+    c = compiler.process(col, **kw)
+    if element.unit == "day":
+        return f"date({c})"
+    if element.unit == "month":
+        return f"date({c}, 'start of month')"
+    return f"date({c}, '-' || ((CAST(strftime('%w', {c}) AS INTEGER) + 6) % 7) || ' days')"
+
+
+def response_minutes(e=s.event) -> ColumnElement:  # noqa: ANN001
+    return minutes_between(e.c.reported_at, func.coalesce(e.c.accepted_at, e.c.acknowledged_at))
+
+
+def resolve_minutes(e=s.event) -> ColumnElement:  # noqa: ANN001
+    return minutes_between(e.c.reported_at, func.coalesce(e.c.resolved_at, e.c.closed_at))
+
+
+def is_open(e=s.event) -> ColumnElement:  # noqa: ANN001
+    return e.c.status.not_in(OPEN_STATUSES_EXCLUDED)
+
+
+# ---------------------------------------------------------------- refresh
+def _day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Contiguous runs of days, as inclusive (first, last) pairs."""
+    runs: list[tuple[date, date]] = []
+    for d in sorted(set(days)):
+        if runs and d == runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return runs
+
+
+def _one(cond: ColumnElement) -> ColumnElement:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def _aggregate_select(first: date | None, last: date | None, now: datetime):
+    e = s.event
+    resp = response_minutes(e)
+    reso = resolve_minutes(e)
+    day = period_start(e.c.reported_at, "day")
+    where = [e.c.duplicate_of.is_(None)]
+    if first is not None:
+        where.append(e.c.reported_at >= datetime.combine(first, datetime.min.time()))
+    if last is not None:
+        where.append(e.c.reported_at < datetime.combine(last + timedelta(days=1), datetime.min.time()))
+    return (
+        select(
+            day.label("day"), e.c.grid_code, e.c.category_code, e.c.channel,
+            func.min(e.c.village_code).label("village_code"), func.min(e.c.board).label("board"),
+            func.min(e.c.department_code).label("department_code"),
+            func.count().label("n_reported"),
+            _one(is_open(e)).label("n_open"),
+            _one(~is_open(e)).label("n_resolved"),
+            _one(e.c.dispatched_at.is_not(None)).label("n_dispatched"),
+            func.count(resp).label("n_responded"),
+            func.coalesce(func.sum(resp), 0.0).label("sum_response_min"),
+            func.count(reso).label("n_resolve_timed"),
+            func.coalesce(func.sum(reso), 0.0).label("sum_resolve_min"),
+            _one(and_(e.c.deadline_at.is_not(None), func.coalesce(e.c.resolved_at, e.c.closed_at) > e.c.deadline_at)).label("n_late"),
+            func.count(e.c.satisfaction).label("n_rated"),
+            func.coalesce(func.sum(e.c.satisfaction), 0).label("sum_satisfaction"),
+            literal(now, s.agg_event_day.c.refreshed_at.type).label("refreshed_at"),
+        )
+        .where(*where)
+        .group_by(day, e.c.grid_code, e.c.category_code, e.c.channel)
+    )
+
+
+_AGG_COLUMNS = [
+    "day", "grid_code", "category_code", "channel", "village_code", "board", "department_code", "n_reported",
+    "n_open", "n_resolved", "n_dispatched", "n_responded", "sum_response_min", "n_resolve_timed",
+    "sum_resolve_min", "n_late", "n_rated", "sum_satisfaction", "refreshed_at",
+]
+
+
+def refresh_event_days(engine: Engine, days: Iterable[date]) -> int:
+    """Recompute ``agg_event_day`` for ``days`` only (one transaction). Returns the rows written."""
+    now = datetime.now().replace(microsecond=0)
+    a = s.agg_event_day
+    written = 0
+    with engine.begin() as conn:
+        for first, last in _day_runs(days):
+            conn.execute(delete(a).where(a.c.day >= first, a.c.day <= last))
+            res = conn.execute(insert(a).from_select(_AGG_COLUMNS, _aggregate_select(first, last, now)))
+            written += max(res.rowcount or 0, 0)
+    return written
+
+
+def rebuild_event_days(engine: Engine) -> int:
+    """Recompute the whole of ``agg_event_day`` (after a migration, or a full reconciliation)."""
+    now = datetime.now().replace(microsecond=0)
+    a = s.agg_event_day
+    with engine.begin() as conn:
+        conn.execute(delete(a))
+        res = conn.execute(insert(a).from_select(_AGG_COLUMNS, _aggregate_select(None, None, now)))
+    return max(res.rowcount or 0, 0)
+
+
+def _target_name(result: Any) -> str:
+    target = getattr(result, "target", None)
+    return getattr(target, "table", target) or ""
+
+
+@hooks.after_load
+def refresh_after_load(engine: Engine, results: list[Any]) -> None:
+    """After-load hook: refresh the aggregates for the days the event loads touched."""
+    days: set[date] = set()
+    for r in results:
+        if _target_name(r) == "event":
+            days |= {d.date() if isinstance(d, datetime) else d for d in (getattr(r, "touched_days", None) or ())}
+    if days:
+        n = refresh_event_days(engine, days)
+        log.info("agg_event_day: %d rows for %d days", n, len(days))

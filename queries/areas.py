@@ -1,0 +1,109 @@
+"""Areas: the township's hierarchy and map shapes (GeoJSON polygons held in the warehouse)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from sqlalchemy import and_, func, select
+
+from cockpit.aggregates import is_open
+from cockpit.scope import Scope
+from cockpit.warehouse import schema as s
+from queries._base import DB, area_clause, board_clause, cached, department_clause, frame
+
+
+@cached
+def home_township(db: DB, scope: Scope) -> dict | None:
+    """The township the cockpit shows: the first township within scope (by code), or None if no areas."""
+    a = s.area
+    stmt = (select(a.c.code, a.c.name, a.c.parent_code).where(a.c.level == "township", area_clause(scope, a.c.code))
+            .order_by(a.c.code).limit(1))
+    df = frame(db, stmt)
+    if df.empty:  # a scope narrower than a township (e.g. one village) still has the township above it
+        stmt = (select(a.c.code, a.c.name, a.c.parent_code).where(a.c.level == "township").order_by(a.c.code).limit(1))
+        df = frame(db, stmt)
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+@cached
+def area_info(db: DB, scope: Scope, code: str) -> dict | None:
+    """One area (code, name, level, parent_code) if it exists and lies within scope."""
+    a = s.area
+    df = frame(db, select(a.c.code, a.c.name, a.c.level, a.c.parent_code, a.c.population, a.c.households,
+                          a.c.grid_worker).where(a.c.code == code, area_clause(scope, a.c.code)))
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+@cached
+def breadcrumb(db: DB, scope: Scope, code: str) -> list[dict]:
+    """The chain from the township down to ``code`` (inclusive): [{code, name, level}, ...]."""
+    a = s.area
+    chain: list[dict] = []
+    current: str | None = code
+    for _ in range(6):  # township > village > grid; bounded in case of a cycle in bad data
+        if current is None:
+            break
+        df = frame(db, select(a.c.code, a.c.name, a.c.level, a.c.parent_code).where(a.c.code == current))
+        if df.empty:
+            break
+        row = df.iloc[0]
+        chain.append({"code": row["code"], "name": row["name"], "level": row["level"]})
+        if row["level"] == "township":
+            break
+        current = row["parent_code"]
+    return [c for c in reversed(chain) if c["level"] == "township" or scope.allows_area(c["code"])]
+
+
+@cached
+def children(db: DB, scope: Scope, parent_code: str) -> pd.DataFrame:
+    """Child areas of ``parent_code`` within scope: code, name, level, seq."""
+    a = s.area
+    return frame(db, select(a.c.code, a.c.name, a.c.level, a.c.seq)
+                 .where(a.c.parent_code == parent_code, area_clause(scope, a.c.code)).order_by(a.c.code))
+
+
+@cached
+def map_shapes(db: DB, scope: Scope, parent_code: str, *, board: str | None = None) -> pd.DataFrame:
+    """Child areas of ``parent_code`` with their polygon rings and open events (all time, optional board).
+
+    Columns: code, name, level, ring (list of [lon, lat]), lon, lat (centroid), open_events.
+    """
+    a, e = s.area, s.event
+    code_col = e.c.village_code if _child_level(db, parent_code) == "village" else e.c.grid_code
+    opened = (select(code_col.label("code"), func.count().label("open_events"))
+              .where(is_open(e), e.c.duplicate_of.is_(None), code_col.startswith(parent_code, autoescape=True),
+                     area_clause(scope, e.c.grid_code), board_clause(scope, e.c.board),
+                     department_clause(scope, e.c.department_code),
+                     *( [e.c.board == board] if board else []))
+              .group_by(code_col).subquery())
+    stmt = (select(a.c.code, a.c.name, a.c.level, a.c.geometry, a.c.centroid_lon.label("lon"),
+                   a.c.centroid_lat.label("lat"), func.coalesce(opened.c.open_events, 0).label("open_events"))
+            .select_from(a.outerjoin(opened, opened.c.code == a.c.code))
+            .where(a.c.parent_code == parent_code, area_clause(scope, a.c.code)).order_by(a.c.code))
+    df = frame(db, stmt)
+    df["ring"] = [_outer_ring(g) for g in df.pop("geometry")]
+    return df
+
+
+def _child_level(db: DB, parent_code: str) -> str | None:
+    a = s.area
+    df = frame(db, select(a.c.level).where(a.c.parent_code == parent_code).limit(1))
+    return None if df.empty else df.iloc[0]["level"]
+
+
+def _outer_ring(geometry: str | None) -> list[list[float]]:
+    """The outer ring of a GeoJSON Polygon (or the largest polygon of a MultiPolygon); [] if unreadable."""
+    if not geometry:
+        return []
+    try:
+        g = json.loads(geometry)
+    except ValueError:
+        return []
+    if g.get("type") == "Feature":
+        g = g.get("geometry") or {}
+    if g.get("type") == "Polygon":
+        return g["coordinates"][0]
+    if g.get("type") == "MultiPolygon":
+        return max((p[0] for p in g["coordinates"]), key=len, default=[])
+    return []

@@ -1,0 +1,186 @@
+"""Events: totals, trends and breakdowns (from the ``agg_event_day`` aggregate) and the records
+behind them (from ``event``; personal numbers only in masked form)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.sql.expression import ColumnElement
+
+from cockpit.aggregates import period_start
+from cockpit.scope import Scope
+from cockpit.warehouse import schema as s
+from queries._base import DB, area_clause, board_clause, cached, department_clause, frame
+from queries.filters import Filters
+
+A = s.agg_event_day
+E = s.event
+_SUMS = ("n_reported", "n_open", "n_resolved", "n_dispatched", "n_responded", "sum_response_min",
+         "n_resolve_timed", "sum_resolve_min", "n_late", "n_rated", "sum_satisfaction")
+
+
+def _agg_where(scope: Scope, f: Filters) -> list[ColumnElement]:
+    w = [A.c.day >= f.start, A.c.day < f.end, area_clause(scope, A.c.grid_code), board_clause(scope, A.c.board),
+         department_clause(scope, A.c.department_code)]
+    if f.board:
+        w.append(A.c.board == f.board)
+    if f.village:
+        w.append(A.c.village_code == f.village)
+    if f.grid:
+        w.append(A.c.grid_code == f.grid)
+    if f.category:
+        w.append(A.c.category_code == f.category)
+    return w
+
+
+def _sums() -> list:
+    return [func.coalesce(func.sum(A.c[c]), 0).label(c) for c in _SUMS]
+
+
+def _rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Add derived rates: resolution_rate (%), mean response / resolution minutes, mean satisfaction."""
+    df = df.copy()
+    n = df["n_reported"].astype(float)
+    df["resolution_rate"] = (100.0 * df["n_resolved"] / n).where(n > 0)
+    df["mean_response_min"] = (df["sum_response_min"] / df["n_responded"].astype(float)).where(df["n_responded"] > 0)
+    df["mean_resolve_min"] = (df["sum_resolve_min"] / df["n_resolve_timed"].astype(float)).where(df["n_resolve_timed"] > 0)
+    df["mean_satisfaction"] = (df["sum_satisfaction"] / df["n_rated"].astype(float)).where(df["n_rated"] > 0)
+    return df
+
+
+@cached
+def event_totals(db: DB, scope: Scope, f: Filters) -> dict:
+    """Totals over the filters' range: counts, sums and the derived rates (one dict)."""
+    df = frame(db, select(*_sums()).where(*_agg_where(scope, f)))
+    return _rates(df.astype(float)).iloc[0].to_dict()
+
+
+@cached
+def event_trend(db: DB, scope: Scope, f: Filters, unit: str = "day") -> pd.DataFrame:
+    """Events per day / week / month of the range: bucket (date), n_reported, n_resolved, n_open."""
+    bucket = period_start(A.c.day, unit)
+    df = frame(db, select(bucket.label("bucket"), func.sum(A.c.n_reported).label("n_reported"),
+                          func.sum(A.c.n_resolved).label("n_resolved"), func.sum(A.c.n_open).label("n_open"))
+               .where(*_agg_where(scope, f)).group_by(bucket).order_by(bucket))
+    df["bucket"] = pd.to_datetime(df["bucket"])
+    return df
+
+
+def trend_unit(f: Filters) -> str:
+    days = (f.end - f.start).days
+    return "day" if days <= 45 else "week" if days <= 200 else "month"
+
+
+@cached
+def events_by_area(db: DB, scope: Scope, f: Filters) -> pd.DataFrame:
+    """Events by village (whole township), or by grid (a village selected): code, name, counts, rates."""
+    a = s.area
+    key = A.c.grid_code if f.village or f.grid else A.c.village_code
+    df = frame(db, select(key.label("code"), func.min(a.c.name).label("name"), *_sums())
+               .select_from(A.join(a, a.c.code == key)).where(*_agg_where(scope, f))
+               .group_by(key).order_by(func.sum(A.c.n_reported).desc(), key))
+    return _rates(df)
+
+
+@cached
+def events_by_category(db: DB, scope: Scope, f: Filters) -> pd.DataFrame:
+    """Events by category: code, name_zh, name_en, board, counts, rates."""
+    c = s.category
+    df = frame(db, select(A.c.category_code.label("code"), func.min(c.c.name_zh).label("name_zh"),
+                          func.min(c.c.name_en).label("name_en"), func.min(A.c.board).label("board"), *_sums())
+               .select_from(A.join(c, c.c.code == A.c.category_code)).where(*_agg_where(scope, f))
+               .group_by(A.c.category_code).order_by(func.sum(A.c.n_reported).desc(), A.c.category_code))
+    return _rates(df)
+
+
+@cached
+def events_by_channel(db: DB, scope: Scope, f: Filters) -> pd.DataFrame:
+    """Events by channel: code, name_zh, name_en, n_reported, n_open."""
+    ch = s.channel
+    return frame(db, select(A.c.channel.label("code"), func.min(ch.c.name_zh).label("name_zh"),
+                            func.min(ch.c.name_en).label("name_en"), func.sum(A.c.n_reported).label("n_reported"),
+                            func.sum(A.c.n_open).label("n_open"))
+                 .select_from(A.join(ch, ch.c.code == A.c.channel)).where(*_agg_where(scope, f))
+                 .group_by(A.c.channel).order_by(func.sum(A.c.n_reported).desc(), A.c.channel))
+
+
+def _event_where(scope: Scope, f: Filters | None) -> list[ColumnElement]:
+    w = [E.c.duplicate_of.is_(None), area_clause(scope, E.c.grid_code), board_clause(scope, E.c.board),
+         department_clause(scope, E.c.department_code)]
+    if f is None:
+        return w
+    w += [E.c.reported_at >= datetime.combine(f.start, datetime.min.time()),
+          E.c.reported_at < datetime.combine(f.end, datetime.min.time())]
+    if f.board:
+        w.append(E.c.board == f.board)
+    if f.village:
+        w.append(E.c.village_code == f.village)
+    if f.grid:
+        w.append(E.c.grid_code == f.grid)
+    if f.category:
+        w.append(E.c.category_code == f.category)
+    return w
+
+
+def _record_columns() -> list:
+    c, ch, g = s.category, s.channel, s.area
+    return [E.c.id, E.c.reported_at, E.c.title, E.c.category_code, c.c.name_zh.label("category_zh"),
+            c.c.name_en.label("category_en"), E.c.channel, ch.c.name_zh.label("channel_zh"),
+            ch.c.name_en.label("channel_en"), E.c.grid_code, g.c.name.label("grid_name"), E.c.village_code,
+            E.c.status, E.c.reporter_masked, E.c.address, E.c.dispatched_at, E.c.resolved_at, E.c.board,
+            E.c.department_code, E.c.src_source]
+
+
+def _record_from():
+    c, ch, g = s.category, s.channel, s.area
+    return (E.outerjoin(c, c.c.code == E.c.category_code).outerjoin(ch, ch.c.code == E.c.channel)
+            .outerjoin(g, g.c.code == E.c.grid_code))
+
+
+@cached
+def event_records(db: DB, scope: Scope, f: Filters, *, open_only: bool = False, limit: int = 500) -> pd.DataFrame:
+    """The events behind the numbers, newest first (at most ``limit``). Reporter only masked."""
+    w = _event_where(scope, f)
+    if open_only:
+        w.append(E.c.status.not_in(("resolved", "closed")))
+    return frame(db, select(*_record_columns()).select_from(_record_from()).where(*w)
+                 .order_by(E.c.reported_at.desc(), E.c.id.desc()).limit(limit))
+
+
+@cached
+def latest_events(db: DB, scope: Scope, *, limit: int = 12) -> pd.DataFrame:
+    """The newest events of the township (any period)."""
+    return frame(db, select(*_record_columns()).select_from(_record_from()).where(*_event_where(scope, None))
+                 .order_by(E.c.reported_at.desc(), E.c.id.desc()).limit(limit))
+
+
+@cached
+def dispatched_on(db: DB, scope: Scope, day: date, *, limit: int = 50) -> pd.DataFrame:
+    """Events dispatched on ``day`` (today's work orders until work orders exist), newest first."""
+    start = datetime.combine(day, datetime.min.time())
+    w = _event_where(scope, None) + [E.c.dispatched_at >= start, E.c.dispatched_at < start + timedelta(days=1)]
+    return frame(db, select(*_record_columns()).select_from(_record_from()).where(*w)
+                 .order_by(E.c.dispatched_at.desc(), E.c.id.desc()).limit(limit))
+
+
+@cached
+def count_dispatched_on(db: DB, scope: Scope, day: date) -> dict:
+    """How many events were dispatched on ``day``, and how many of those are resolved."""
+    start = datetime.combine(day, datetime.min.time())
+    w = _event_where(scope, None) + [E.c.dispatched_at >= start, E.c.dispatched_at < start + timedelta(days=1)]
+    df = frame(db, select(func.count().label("n"),
+                          func.count(func.coalesce(E.c.resolved_at, E.c.closed_at)).label("resolved")).where(*w))
+    return {k: int(v) for k, v in df.iloc[0].items()}
+
+
+@cached
+def latest_event_day(db: DB, scope: Scope) -> date | None:
+    """The last day with events (the demo's 'today' when the data is older than the clock)."""
+    df = frame(db, select(func.max(A.c.day).label("d")).where(area_clause(scope, A.c.grid_code),
+                                                               board_clause(scope, A.c.board)))
+    d = df.iloc[0]["d"]
+    if d is None or (isinstance(d, float) and pd.isna(d)):
+        return None
+    return d if isinstance(d, date) else date.fromisoformat(str(d)[:10])

@@ -1,0 +1,103 @@
+"""Indicator values delivered by departments (monthly, per area), sensor means and service figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import case, func, select
+
+from cockpit.scope import Scope
+from cockpit.warehouse import schema as s
+from queries._base import DB, area_clause, board_clause, cached, frame
+from queries.filters import Filters
+
+# Units whose values combine across areas by averaging (rates, scores); others add up.
+AVERAGED_UNITS = ("%", "分", "元")
+
+
+@cached
+def indicator_series(db: DB, scope: Scope, area_code: str, *, board: str | None = None,
+                     indicator: str | None = None, until: date | None = None) -> pd.DataFrame:
+    """Monthly values of the indicators for ``area_code``: the area's own value where delivered,
+    otherwise its sub-areas combined (sum, or mean for rates and scores).
+
+    Columns: code, name_zh, name_en, board, unit, higher_is_better, target, period_start, value.
+    """
+    v, i = s.indicator_value, s.indicator
+    own = v.c.area_code == area_code
+    w = [v.c.area_code.startswith(area_code, autoescape=True), area_clause(scope, v.c.area_code),
+         board_clause(scope, i.c.board)]
+    if board:
+        w.append(i.c.board == board)
+    if indicator:
+        w.append(i.c.code == indicator)
+    if until:
+        w.append(v.c.period_start < until)
+    stmt = (select(i.c.code, func.min(i.c.name_zh).label("name_zh"), func.min(i.c.name_en).label("name_en"),
+                   func.min(i.c.board).label("board"), func.min(i.c.unit).label("unit"),
+                   func.min(case((i.c.higher_is_better, 1), else_=0)).label("higher_is_better"),
+                   func.min(i.c.target).label("target"), v.c.period_start,
+                   func.sum(case((own, 1), else_=0)).label("n_own"),
+                   func.sum(case((own, v.c.value), else_=0.0)).label("own_value"),
+                   func.sum(case((own, 0.0), else_=v.c.value)).label("sub_sum"),
+                   func.sum(case((own, 0), else_=1)).label("n_sub"))
+            .select_from(v.join(i, i.c.code == v.c.indicator_code)).where(*w)
+            .group_by(i.c.code, v.c.period_start).order_by(i.c.code, v.c.period_start))
+    df = frame(db, stmt)
+    if df.empty:
+        return pd.DataFrame(columns=["code", "name_zh", "name_en", "board", "unit", "higher_is_better", "target",
+                                     "period_start", "value"])
+    sub = df["sub_sum"].astype(float)
+    sub_mean = sub / df["n_sub"].where(df["n_sub"] > 0).astype(float)
+    combined = sub_mean.where(df["unit"].isin(AVERAGED_UNITS), sub)
+    df["value"] = df["own_value"].astype(float).where(df["n_own"] > 0, combined)
+    df["higher_is_better"] = df["higher_is_better"].astype(bool)
+    df["period_start"] = pd.to_datetime(df["period_start"])
+    return df.drop(columns=["n_own", "own_value", "sub_sum", "n_sub"])
+
+
+def latest_and_previous(series: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator: the latest value and the one of the period before (from ``indicator_series``)."""
+    rows = []
+    for code, g in series.sort_values("period_start").groupby("code", sort=False):
+        last = g.iloc[-1]
+        prev = g.iloc[-2]["value"] if len(g) > 1 else None
+        rows.append({**last.to_dict(), "previous": prev})
+    return pd.DataFrame(rows)
+
+
+@cached
+def sensor_mean(db: DB, scope: Scope, metric: str, f: Filters) -> float | None:
+    """Mean of a sensor metric's readings over the range (area filters applied)."""
+    r = s.sensor_reading
+    w = [r.c.metric == metric, r.c.ts >= datetime.combine(f.start, datetime.min.time()),
+         r.c.ts < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(r.c.grid_code, ""))]
+    if f.area:
+        w.append(r.c.grid_code.startswith(f.area, autoescape=True))
+    df = frame(db, select(func.avg(r.c.value).label("m")).where(*w))
+    m = df.iloc[0]["m"]
+    return None if m is None or pd.isna(m) else float(m)
+
+
+@cached
+def service_totals(db: DB, scope: Scope, f: Filters) -> dict:
+    """Service applications submitted in the range: n, one-visit rate (%), online share (%), joint, mean visits."""
+    a = s.service_application
+    w = [a.c.submitted_at >= datetime.combine(f.start, datetime.min.time()),
+         a.c.submitted_at < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(a.c.grid_code, ""))]
+    if f.area:
+        w.append(a.c.grid_code.startswith(f.area, autoescape=True))
+    df = frame(db, select(func.count().label("n"),
+                          func.sum(case((a.c.visits <= 1, 1), else_=0)).label("one_visit"),
+                          func.count(a.c.visits).label("with_visits"),
+                          func.sum(case((a.c.channel == "online", 1), else_=0)).label("online"),
+                          func.sum(case((a.c.joint, 1), else_=0)).label("joint"),
+                          func.avg(a.c.visits).label("mean_visits")).where(*w))
+    row = df.iloc[0]
+    n = int(row["n"] or 0)
+    wv = int(row["with_visits"] or 0)
+    return {"n": n, "joint": int(row["joint"] or 0),
+            "one_visit_rate": 100.0 * float(row["one_visit"] or 0) / wv if wv else None,
+            "online_share": 100.0 * float(row["online"] or 0) / n if n else None,
+            "mean_visits": None if row["mean_visits"] is None or pd.isna(row["mean_visits"]) else float(row["mean_visits"])}
