@@ -1,0 +1,91 @@
+"""The cockpit's Dash app. ``server = app.server`` is the WSGI entry point (gunicorn app:server).
+
+Everything the browser loads is served by the app itself (Dash's own scripts with
+``serve_locally``, Bootstrap 5 and Bootstrap Icons from the installed Bootstrap-Flask package,
+``assets/``): the cockpit works with no internet.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from urllib.parse import parse_qs, urlencode
+
+import dash
+import flask
+from dash import Input, Output, dcc, html
+
+from cockpit.i18n import t
+from pages._common import LANG_COOKIE, current_lang
+
+VENDOR_DIR = files("flask_bootstrap") / "static" / "bootstrap5"
+VENDOR_URL = "/vendor/bootstrap5/"
+
+app = dash.Dash(
+    __name__,
+    use_pages=True,
+    pages_folder="pages",
+    serve_locally=True,
+    suppress_callback_exceptions=True,
+    title="基层智治驾驶舱",
+    update_title=None,
+    external_stylesheets=[VENDOR_URL + "css/bootstrap.min.css", VENDOR_URL + "css/font/bootstrap-icons.min.css"],
+    external_scripts=[VENDOR_URL + "js/bootstrap.min.js"],
+    meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+)
+server = app.server
+
+
+@server.route(VENDOR_URL + "<path:filename>")
+def vendor(filename: str) -> flask.Response:
+    """Bootstrap CSS / JS / icon fonts from the installed package (send_from_directory refuses '..')."""
+    response = flask.send_from_directory(str(VENDOR_DIR), filename, max_age=86400)
+    return response
+
+
+@server.after_request
+def remember_language(response: flask.Response) -> flask.Response:
+    """``?lang=en`` on any page sets the language cookie, so the choice sticks across pages."""
+    lang = flask.request.args.get("lang")
+    if lang in ("zh", "en") and flask.request.method == "GET":
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+def _nav_links(lang: str) -> list:
+    pages = sorted((p for p in dash.page_registry.values() if p.get("nav")), key=lambda p: p.get("order", 99))
+    return [dcc.Link([html.I(className=f"bi bi-{p.get('icon', 'circle')} me-1"), t(p["nav"], lang)],
+                     href=p["relative_path"], className="nav-link") for p in pages]
+
+
+app.layout = html.Div([
+    dcc.Location(id="url"),
+    html.Nav(id="navbar", className="cockpit-nav"),
+    dash.page_container,
+])
+
+
+@dash.callback(Output("navbar", "children"), Output("navbar", "className"),
+               Input("url", "pathname"), Input("url", "search"))
+def navbar(pathname: str | None, search: str | None):
+    query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    lang = current_lang(query.get("lang"))
+    if pathname in (None, "/") or query.get("kiosk") == "1":
+        return [], "cockpit-nav d-none"  # the big screen has its own header; kiosk mode hides navigation
+    other = "en" if lang == "zh" else "zh"
+    switch = html.A(t("nav.language", lang), id="lang-switch", className="btn btn-sm btn-outline-light",
+                    href=(pathname or "/") + "?" + urlencode({**query, "lang": other}))
+    return [
+        html.Div([
+            dcc.Link([html.I(className="bi bi-grid-3x3-gap-fill me-2"), t("app.title", lang)], href="/",
+                     className="navbar-brand"),
+            html.Div(_nav_links(lang), className="navbar-nav flex-row gap-3 me-auto"),
+            switch,
+        ], className="container-fluid d-flex align-items-center gap-3"),
+    ], "cockpit-nav navbar navbar-dark bg-primary navbar-expand px-2"
+
+
+if __name__ == "__main__":
+    from cockpit.config import load_config
+
+    cfg = load_config()
+    app.run(host=cfg.get("app", "host"), port=cfg.get("app", "port"), debug=False)

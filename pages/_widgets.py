@@ -1,0 +1,110 @@
+"""Small reusable components: KPI cards, tables of records, notices."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from dash import dash_table, dcc, html
+
+from cockpit.i18n import t
+
+
+def fmt(value, unit: str = "") -> str:  # noqa: ANN001
+    """A number for display, with precision that suits its unit."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    v = float(value)
+    if unit in ("%", "h", "分", "µg/m³"):
+        return f"{v:,.1f}"
+    if abs(v) >= 100 or v == int(v):
+        return f"{v:,.0f}"
+    return f"{v:,.2f}"
+
+
+def kpi_label(row: dict, lang: str) -> str:
+    if row.get("kind") == "indicator":
+        return str(row.get(f"name_{lang}") or row.get("name_zh") or row["key"])
+    return t(row["key"], lang)
+
+
+def trend_arrow(row: dict, lang: str) -> html.Span:
+    """Arrow and change against the last period, green when better, red when worse, grey when neither."""
+    value, prev = row.get("value"), row.get("previous")
+    if value is None or prev is None or pd.isna(value) or pd.isna(prev):
+        return html.Span("", className="kpi-delta")
+    delta = float(value) - float(prev)
+    if abs(delta) < 1e-9:
+        return html.Span([html.I(className="bi bi-dash"), f" {t('big.vs_last', lang)} 0"], className="kpi-delta neutral")
+    better = row.get("higher_is_better")
+    tone = "neutral" if better is None else ("good" if (delta > 0) == bool(better) else "bad")
+    icon = "bi-arrow-up-right" if delta > 0 else "bi-arrow-down-right"
+    pct = f" ({delta / abs(float(prev)) * 100:+.1f}%)" if float(prev) else ""
+    return html.Span([html.I(className=f"bi {icon}"), f" {t('big.vs_last', lang)} {'+' if delta > 0 else ''}{fmt(delta, row.get('unit', ''))}{pct}"],
+                     className=f"kpi-delta {tone}")
+
+
+def target_badge(row: dict, lang: str) -> html.Span | None:
+    target, value = row.get("target"), row.get("value")
+    if target is None or pd.isna(target) or value is None or pd.isna(value):
+        return None
+    met = float(value) >= float(target) if row.get("higher_is_better") is not False else float(value) <= float(target)
+    return html.Span(f"{t('kpi.target', lang)} {fmt(target, row.get('unit', ''))}",
+                     className=f"kpi-target {'good' if met else 'bad'}",
+                     title=t("kpi.on_target" if met else "kpi.off_target", lang))
+
+
+def kpi_card(row: dict, lang: str, link: str | None, *, big: bool = False) -> html.Div:
+    unit = row.get("unit", "")
+    shown_unit = {"h": t("big.hours", lang)}.get(unit, unit)
+    body = [
+        html.Div(kpi_label(row, lang), className="kpi-label"),
+        html.Div([html.Span(fmt(row.get("value"), unit), className="kpi-value"),
+                  html.Span(shown_unit, className="kpi-unit")], className="kpi-main"),
+        html.Div([trend_arrow(row, lang), target_badge(row, lang)], className="kpi-foot"),
+    ]
+    if row.get("basis") == "month" and row.get("period_start") is not None and not pd.isna(row.get("period_start")):
+        body.append(html.Div(f"{t('kpi.latest_month', lang)} {pd.Timestamp(row['period_start']):%Y-%m}", className="kpi-basis"))
+    cls = "kpi-card" + (" kpi-big" if big else "")
+    if link:
+        return dcc.Link(body, href=link, className=cls + " kpi-link")
+    return html.Div(body, className=cls)
+
+
+def records_table(df: pd.DataFrame, lang: str, *, table_id: str, page_size: int = 15) -> dash_table.DataTable:
+    """The records behind a number (``queries.events.event_records``). Reporters only masked."""
+    rows = []
+    for r in df.to_dict("records"):
+        rows.append({
+            "id": r["id"],
+            "reported_at": pd.Timestamp(r["reported_at"]).strftime("%Y-%m-%d %H:%M"),
+            "title": r.get("title") or "",
+            "category": r.get(f"category_{lang}") or r.get("category_code"),
+            "channel": r.get(f"channel_{lang}") or r.get("channel"),
+            "grid": r.get("grid_name") or r.get("grid_code"),
+            "status": t(f"status.{r['status']}", lang),
+            "reporter": r.get("reporter_masked") or "",
+        })
+    cols = [("id", "ID")] + [(k, t(f"col.{k}", lang)) for k in
+                             ("reported_at", "title", "category", "channel", "grid", "status", "reporter")]
+    return dash_table.DataTable(
+        id=table_id, data=rows, columns=[{"id": k, "name": n} for k, n in cols], page_size=page_size,
+        sort_action="native", filter_action="native", style_as_list_view=True,
+        style_table={"overflowX": "auto"}, style_cell={"fontFamily": "inherit", "fontSize": "0.85rem",
+                                                       "textAlign": "left", "padding": "4px 8px",
+                                                       "maxWidth": "320px", "overflow": "hidden",
+                                                       "textOverflow": "ellipsis"},
+        style_header={"fontWeight": "600"},
+    )
+
+
+def notices(bad: list[str], lang: str) -> html.Div:
+    if not bad:
+        return html.Div()
+    return html.Div([html.Div([html.I(className="bi bi-exclamation-triangle me-2"), t("filter.bad_param", lang, name=n)])
+                     for n in dict.fromkeys(bad)], className="alert alert-warning py-2 filter-notice", role="alert")
+
+
+def panel(title: str, body, *, extra=None, cls: str = "") -> html.Div:  # noqa: ANN001
+    return html.Div([html.Div([html.H6(title, className="panel-title mb-0"), extra], className="panel-head"),
+                     html.Div(body, className="panel-body")], className=f"panel {cls}")

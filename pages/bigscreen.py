@@ -1,0 +1,163 @@
+"""大屏 big screen: the whole township on one dark 1920×1080 screen that scales with the viewport.
+
+The layout is built once; a ``dcc.Interval`` refreshes only the data inside it (no flicker), and
+``assets/bigscreen.js`` reloads the page every ``app.reload_minutes`` so an always-on screen never
+goes stale. ``?kiosk=1`` hides navigation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, dcc, html, no_update
+
+from cockpit.i18n import t
+from figures.charts import area_map, ranking_bar
+from pages._common import config, current_lang, engine, href, today
+from pages._scope import current_scope
+from pages._widgets import fmt, kpi_card
+from queries import areas, events, kpis
+from queries.departments import department_response_ranking
+from queries.filters import parse_filters
+
+dash.register_page(__name__, path="/", title="基层智治驾驶舱 · 大屏", nav="nav.bigscreen", icon="display", order=0)
+
+BOARDS = ("party", "economy", "safety", "services")
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+def _board_panel(board: str, lang: str, township: str) -> html.Div:
+    db, scope = engine(), current_scope()
+    f, _ = parse_filters({"period": "month"}, today(), board=board)
+    df = kpis.board_kpis(db, scope, f, township, limit=4)
+    tiles = [kpi_card(r, lang, href(f"/board/{board}", {"period": "month"}) if r["kind"] == "indicator"
+                      else href("/drill", {"board": board, "period": "month"}), big=True)
+             for r in df.to_dict("records")]
+    return html.Div([
+        dcc.Link([html.Span(t(f"board.{board}", lang)), html.I(className="bi bi-chevron-right")],
+                 href=f"/board/{board}", className="big-panel-title"),
+        html.Div(tiles or html.Div(t("empty", lang), className="big-empty"), className="big-kpis"),
+    ], className=f"big-panel board-{board}", id=f"big-board-{board}")
+
+
+def _event_list(df: pd.DataFrame, lang: str, time_col: str) -> html.Ul | html.Div:
+    if df.empty:
+        return html.Div(t("big.none_today" if time_col == "dispatched_at" else "empty", lang), className="big-empty")
+    items = []
+    for r in df.to_dict("records"):
+        items.append(html.Li(dcc.Link([
+            html.Span(pd.Timestamp(r[time_col]).strftime("%m-%d %H:%M"), className="ev-time"),
+            html.Span(r.get(f"category_{lang}") or r["category_code"], className=f"ev-cat board-{r['board']}"),
+            html.Span(r.get("title") or "", className="ev-title"),
+            html.Span(r.get("grid_name") or "", className="ev-grid"),
+            html.Span(t(f"status.{r['status']}", lang), className=f"ev-status st-{r['status']}"),
+        ], href=href("/drill", {"board": r["board"], "village": r["village_code"], "grid": r["grid_code"],
+                                "period": "month"}))))
+    return html.Ul(items, className="big-list")
+
+
+def _content(lang: str) -> dict:
+    """Everything on the screen that changes with the data."""
+    db, scope = engine(), current_scope()
+    town = areas.home_township(db, scope)
+    if town is None:
+        empty = html.Div(t("error.no_warehouse", lang), className="big-empty")
+        return {"boards": [empty] * 4, "map": area_map(pd.DataFrame(columns=["ring"]), lang=lang, dark=True),
+                "codes": [], "latest": empty, "orders": empty, "orders_head": "", "ranking": ranking_bar(pd.DataFrame(), lang=lang, dark=True),
+                "town": t("app.title", lang)}
+    shapes = areas.map_shapes(db, scope, town["code"])
+    f, _ = parse_filters({"period": "month"}, today())
+    day = today()
+    counts = events.count_dispatched_on(db, scope, day)
+    return {
+        "boards": [_board_panel(b, lang, town["code"]) for b in BOARDS],
+        "map": area_map(shapes, lang=lang, dark=True, label_size=15),
+        "codes": [code for code, ring in zip(shapes["code"], shapes["ring"]) if ring],
+        "open_total": int(shapes["open_events"].sum()) if not shapes.empty else 0,
+        "latest": _event_list(events.latest_events(db, scope, limit=10), lang, "reported_at"),
+        "orders": _event_list(events.dispatched_on(db, scope, day, limit=10), lang, "dispatched_at"),
+        "orders_head": t("big.dispatched_today", lang, n=counts["n"], r=counts["resolved"]),
+        "ranking": ranking_bar(department_response_ranking(db, scope, f), lang=lang, dark=True, top=7),
+        "town": town["name"],
+    }
+
+
+def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.Div:
+    lang = current_lang(lang)
+    c = _content(lang)
+    kiosk_mode = kiosk == "1"
+    nav = [] if kiosk_mode else [
+        dcc.Link(t(f"board.{b}", lang), href=f"/board/{b}", className="big-nav-link") for b in BOARDS
+    ] + [dcc.Link(t("nav.governance", lang), href="/governance", className="big-nav-link"),
+         html.A(t("nav.language", lang), href="/?lang=" + ("en" if lang == "zh" else "zh"), className="big-nav-link")]
+    cfg = config()
+    return html.Div([
+        html.Header([
+            html.Div([html.Span(c["town"], className="big-town"), html.Span(t("app.title", lang), className="big-title")],
+                     className="big-brand"),
+            html.Nav(nav, className="big-nav"),
+            html.Div([html.Span(t("big.updated", lang) + " "), html.Span(datetime.now().strftime("%Y-%m-%d %H:%M"), id="big-clock")],
+                     className="big-updated"),
+        ], className="big-header"),
+        html.Main([
+            html.Section([html.Div(c["boards"][0], id="big-slot-party"), html.Div(c["boards"][1], id="big-slot-economy"),
+                          html.Div([html.Div([html.Span(t("section.ranking", lang)),
+                                              html.Small(t("section.ranking_note", lang))], className="big-panel-title"),
+                                    dcc.Graph(id="big-ranking", figure=c["ranking"], config=GRAPH_CONFIG, className="big-graph")],
+                                   className="big-panel")], className="big-col big-left"),
+            html.Section([
+                html.Div([html.Div([html.Span(t("section.map", lang)),
+                                    html.Span([t("big.open_events", lang), " ", html.B(fmt(c.get("open_total", 0)), id="big-open-total")],
+                                              className="big-map-total")], className="big-panel-title"),
+                          dcc.Graph(id="big-map", figure=c["map"], config=GRAPH_CONFIG, className="big-graph big-map")],
+                         className="big-panel big-map-panel"),
+                html.Div([html.Div(t("section.latest", lang), className="big-panel-title"),
+                          html.Div(c["latest"], id="big-latest")], className="big-panel big-latest-panel"),
+            ], className="big-col big-centre"),
+            html.Section([html.Div(c["boards"][2], id="big-slot-safety"), html.Div(c["boards"][3], id="big-slot-services"),
+                          html.Div([html.Div([html.Span(t("section.today_orders", lang)),
+                                              html.Small(c["orders_head"], id="big-orders-head")], className="big-panel-title"),
+                                    html.Div(c["orders"], id="big-orders")], className="big-panel big-orders-panel")],
+                         className="big-col big-right"),
+        ], className="big-grid"),
+        dcc.Store(id="big-map-codes", data=c["codes"]),
+        dcc.Store(id="big-lang", data=lang),
+        dcc.Location(id="big-go", refresh="callback-nav"),
+        dcc.Interval(id="big-refresh", interval=int(cfg.get("app", "refresh_seconds")) * 1000),
+        html.Div(id="big-reload", **{"data-reload-minutes": str(cfg.get("app", "reload_minutes"))}),
+    ], className="bigscreen" + (" kiosk" if kiosk_mode else ""))
+
+
+@dash.callback(
+    Output("big-slot-party", "children"), Output("big-slot-economy", "children"),
+    Output("big-slot-safety", "children"), Output("big-slot-services", "children"),
+    Output("big-map", "figure"), Output("big-map-codes", "data"), Output("big-open-total", "children"),
+    Output("big-latest", "children"), Output("big-orders", "children"), Output("big-orders-head", "children"),
+    Output("big-ranking", "figure"), Output("big-clock", "children"),
+    Input("big-refresh", "n_intervals"), State("big-lang", "data"), prevent_initial_call=True,
+)
+def refresh(_n: int, lang: str):
+    c = _content(lang)
+    return (*c["boards"], c["map"], c["codes"], fmt(c.get("open_total", 0)), c["latest"], c["orders"],
+            c["orders_head"], c["ranking"], datetime.now().strftime("%Y-%m-%d %H:%M"))
+
+
+@dash.callback(Output("big-go", "href"), Input("big-map", "clickData"), State("big-map-codes", "data"),
+               prevent_initial_call=True)
+def drill_from_map(click: dict | None, codes: list[str]):
+    code = clicked_code(click, codes)
+    return href("/drill", {"village": code, "period": "month"}) if code else no_update
+
+
+def clicked_code(click: dict | None, codes: list[str]) -> str | None:
+    """The area code of a click on an ``area_map``: a marker's customdata, else the fill trace's index."""
+    if not click or not click.get("points"):
+        return None
+    p = click["points"][0]
+    if p.get("customdata"):
+        cd = p["customdata"]
+        return cd[0] if isinstance(cd, list) else cd
+    n = p.get("curveNumber")
+    return codes[n] if isinstance(n, int) and 0 <= n < len(codes) else None

@@ -1,0 +1,180 @@
+"""板块 board pages ``/board/<board>``: filters in the URL, KPI cards, trends, breakdowns, records."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pandas as pd
+
+import dash
+from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
+
+from cockpit.i18n import name, t
+from cockpit.reference import BOARDS, CATEGORIES, INDICATORS
+from figures.charts import breakdown_bar, event_trend, indicator_trend
+from pages._common import current_lang, engine, href, today
+from pages._scope import current_scope
+from pages._widgets import kpi_card, notices, panel, records_table
+from queries import areas, events, kpis
+from queries.filters import PERIODS, Filters, parse_filters
+from queries.indicators import indicator_series
+
+dash.register_page(__name__, path_template="/board/<board>", path="/board/safety", title="基层智治驾驶舱 · 板块",
+                   nav="nav.boards", icon="columns-gap", order=1)
+
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+RECORD_LIMIT = 500
+
+
+def resolve_filters(query: dict, board: str | None, *, all_boards: bool = False) -> tuple[Filters, list[str], dict | None]:
+    """Filters from the URL, with village / grid checked against the warehouse and the scope.
+
+    ``all_boards``: no board means every board (the drill-down); otherwise an unknown board falls back to safety.
+    """
+    bad: list[str] = []
+    if board not in BOARDS and not (all_boards and board is None):
+        bad.append("board")
+        board = None if all_boards else "safety"
+    f, more = parse_filters(query, today(), board=board)
+    bad += more
+    db, scope = engine(), current_scope()
+    town = areas.home_township(db, scope)
+    if f.village and (town is None or (info := areas.area_info(db, scope, f.village)) is None or info["level"] != "village"):
+        bad.append("village")
+        f = replace(f, village=None, grid=None)
+    if f.grid and ((info := areas.area_info(db, scope, f.grid)) is None or info["level"] != "grid"
+                   or (f.village and info["parent_code"] != f.village)):
+        bad.append("grid")
+        f = replace(f, grid=None)
+    if f.grid and not f.village:
+        f = replace(f, village=f.grid[:12] if areas.area_info(db, scope, f.grid[:12]) else None)
+    return f, bad, town
+
+
+def _options(items, lang: str) -> list[dict]:  # noqa: ANN001
+    return [{"label": t("filter.all", lang), "value": ""}] + [{"label": lab, "value": val} for val, lab in items]
+
+
+def filter_bar(f: Filters, town: dict | None, lang: str, prefix: str) -> html.Div:
+    db, scope = engine(), current_scope()
+    villages = areas.children(db, scope, town["code"]) if town else None
+    grids = areas.children(db, scope, f.village) if f.village else None
+    cats = [(c.code, c.name_zh if lang == "zh" else c.name_en) for c in CATEGORIES if f.board in (None, c.board)]
+    inds = [(i.code, i.name_zh if lang == "zh" else i.name_en) for i in INDICATORS if i.board == f.board]
+
+    def dd(key: str, options: list[dict], value: str | None, disabled: bool = False) -> html.Div:
+        return html.Div([html.Label(t(f"filter.{key}", lang), htmlFor=f"{prefix}-{key}"),
+                         dcc.Dropdown(id={"role": "filter", "page": prefix, "key": key}, options=options,
+                                      value=value or "", clearable=False, disabled=disabled)], className="filter")
+
+    return html.Div([
+        dd("period", [{"label": t(f"period.{p}", lang), "value": p} for p in PERIODS], f.period),
+        html.Div([html.Label(t("period.custom", lang)),
+                  dcc.DatePickerRange(id={"role": "filter", "page": prefix, "key": "range"},
+                                      start_date=f.start.isoformat(), end_date=(f.end - timedelta(days=1)).isoformat(),
+                                      display_format="YYYY-MM-DD", disabled=f.period != "custom")], className="filter"),
+        dd("village", _options(zip(villages["code"], villages["name"]) if villages is not None else [], lang), f.village),
+        dd("grid", _options(zip(grids["code"], grids["name"]) if grids is not None else [], lang), f.grid, disabled=not f.village),
+        dd("category", _options(cats, lang), f.category),
+        dd("indicator", _options(inds, lang), f.indicator, disabled=not inds),
+        html.Div([html.Div(f"{t('filter.range', lang)}: {f.start:%Y-%m-%d} — {(f.end - timedelta(days=1)):%Y-%m-%d}"),
+                  html.Div(t("filter.copy_hint", lang))], className="range-note"),
+    ], className="filters")
+
+
+def layout(board: str | None = None, lang: str | None = None, **query: str) -> html.Div:
+    lang = current_lang(lang)
+    f, bad, town = resolve_filters(query, board)
+    db, scope = engine(), current_scope()
+    area_code = f.area or (town["code"] if town else "")
+    base = f.to_query()
+    cards = [kpi_card(r, lang, href("/drill", base)) for r in kpis.board_kpis(db, scope, f, area_code).to_dict("records")]
+    by_area = events.events_by_area(db, scope, f)
+    by_cat = events.events_by_category(db, scope, f)
+    series = indicator_series(db, scope, area_code, board=f.board, indicator=f.indicator, until=f.end) if area_code else None
+    records = events.event_records(db, scope, f, limit=RECORD_LIMIT)
+    return html.Div([
+        html.Div([html.Span(className="board-dot", style={"background": f"var(--{f.board})"}),
+                  html.H4(BOARDS[f.board][0 if lang == "zh" else 1]),
+                  html.Span(town["name"] if town else "", className="text-secondary")], className=f"page-title board-{f.board}"),
+        notices(bad, lang),
+        filter_bar(f, town, lang, "board"),
+        dcc.Store(id="board-state", data={"path": f"/board/{f.board}", "query": base, "lang": lang}),
+        dcc.Location(id="board-go", refresh="callback-nav"),
+        html.Div(cards or html.Div(t("empty", lang)), className=f"kpi-row board-{f.board}", id="board-kpis"),
+        html.Div([
+            html.Div(panel(t("section.trend", lang), dcc.Graph(id="board-trend", config=GRAPH_CONFIG, style={"height": "300px"},
+                     figure=event_trend(events.event_trend(db, scope, f, events.trend_unit(f)), lang=lang))), className="col-lg-6"),
+            html.Div(panel(t("section.indicator_trend", lang), dcc.Graph(id="board-indicators", config=GRAPH_CONFIG, style={"height": "300px"},
+                     figure=indicator_trend(series if series is not None else pd.DataFrame(), lang=lang))), className="col-lg-6"),
+        ], className="row"),
+        html.Div([
+            html.Div(panel(t("section.by_area", lang), dcc.Graph(id="board-by-area", config=GRAPH_CONFIG, style={"height": "340px"},
+                     figure=breakdown_bar(by_area["name"].tolist(), by_area["n_reported"].tolist(), by_area["code"].tolist(),
+                                          lang=lang, highlight=by_area["n_open"].tolist())),
+                           extra=html.Small(t("drill.hint", lang), className="panel-note")), className="col-lg-6"),
+            html.Div(panel(t("section.by_category", lang), dcc.Graph(id="board-by-category", config=GRAPH_CONFIG, style={"height": "340px"},
+                     figure=breakdown_bar([name(r, lang) for r in by_cat.to_dict("records")], by_cat["n_reported"].tolist(),
+                                          by_cat["code"].tolist(), lang=lang, highlight=by_cat["n_open"].tolist()))), className="col-lg-6"),
+        ], className="row"),
+        panel(t("section.records", lang), records_table(records, lang, table_id="board-records"),
+              extra=html.Small(t("section.records_note", lang, n=RECORD_LIMIT), className="panel-note")),
+    ], className="page")
+
+
+@dash.callback(Output("board-go", "href"),
+               Input({"role": "filter", "page": "board", "key": ALL}, "value"),
+               Input({"role": "filter", "page": "board", "key": ALL}, "start_date"),
+               Input({"role": "filter", "page": "board", "key": ALL}, "end_date"),
+               State("board-state", "data"), prevent_initial_call=True)
+def apply_filters(values, starts, ends, state):  # noqa: ANN001
+    return filters_href(values, starts, ends, state)
+
+
+def filters_href(values, starts, ends, state) -> str:  # noqa: ANN001
+    """The URL of the view after a filter changed (shared by the board and drill pages)."""
+    trig = callback_context.triggered_id
+    if not trig or not state:
+        return no_update
+    keys = [i["id"]["key"] for i in callback_context.inputs_list[0]]
+    chosen = dict(zip(keys, values))
+    query = dict(state["query"])
+    key = trig["key"]
+    if key == "range":
+        i = keys.index("range")
+        if not starts[i] or not ends[i]:
+            return no_update
+        query.update(period="custom", start=starts[i][:10], end=ends[i][:10])
+    else:
+        value = chosen.get(key) or None
+        if query.get(key) == value:
+            return no_update
+        query[key] = value
+        if key == "period" and value != "custom":
+            query.pop("start", None)
+            query.pop("end", None)
+        if key == "period" and value == "custom":
+            return no_update  # wait for the dates
+        if key == "village":
+            query.pop("grid", None)
+    if state.get("lang"):
+        query["lang"] = state["lang"]
+    return href(state["path"], query)
+
+
+@dash.callback(Output("board-go", "href", allow_duplicate=True),
+               Input("board-by-area", "clickData"), Input("board-by-category", "clickData"),
+               State("board-state", "data"), prevent_initial_call=True)
+def drill_from_bar(area_click, cat_click, state):  # noqa: ANN001
+    trig = callback_context.triggered_id
+    click = area_click if trig == "board-by-area" else cat_click
+    if not click or not click.get("points") or not state:
+        return no_update
+    code = click["points"][0].get("customdata")
+    query = {k: v for k, v in state["query"].items()}
+    if trig == "board-by-area":
+        query["grid" if len(code) > 12 else "village"] = code
+    else:
+        query["category"] = code
+    return href("/drill", query)

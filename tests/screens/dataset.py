@@ -1,0 +1,107 @@
+"""A small, known township written straight into a migrated warehouse, for query and browser tests."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import insert
+
+from cockpit.aggregates import rebuild_event_days
+from cockpit.reference import CATEGORIES
+from cockpit.warehouse import schema as s
+from cockpit.warehouse.db import engine_for
+
+TOWNSHIP = "330999001"
+VILLAGES = {"330999001001": "青石村", "330999001002": "柳溪村"}
+GRIDS = {v + f"{i:02d}": f"{name}第{i}网格" for v, name in VILLAGES.items() for i in (1, 2)}
+NOW = datetime.now().replace(minute=0, second=0, microsecond=0)
+TODAY = NOW.date()
+
+
+def _lineage(source: str, key: str, run: int = 1) -> dict:
+    return {"src_source": source, "src_key": key, "src_run_id": run, "row_hash": "x" * 32, "loaded_at": NOW}
+
+
+def _square(x: float, y: float, w: float, h: float) -> str:
+    return json.dumps({"type": "Polygon", "coordinates": [[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]]})
+
+
+def build(url: str, *, events: int = 240, seed: int = 7) -> None:
+    """Fill the warehouse at ``url``: areas with polygons, events over 90 days, indicators, sensors,
+    service applications, ETL runs and quarantined rows; then build the aggregates."""
+    engine = engine_for(url)
+    rng = random.Random(seed)
+    areas = [{"code": TOWNSHIP, "name": "清溪镇", "level": "township", "parent_code": "330999", "seq": 1,
+              "geometry": _square(120.0, 29.8, 0.05, 0.03), "centroid_lon": 120.025, "centroid_lat": 29.815,
+              **_lineage("grid_area", TOWNSHIP)}]
+    for vi, (v, name) in enumerate(VILLAGES.items()):
+        areas.append({"code": v, "name": name, "level": "village", "parent_code": TOWNSHIP, "seq": vi + 1,
+                      "geometry": _square(120.0 + 0.025 * vi, 29.8, 0.025, 0.03), "centroid_lon": 120.0125 + 0.025 * vi,
+                      "centroid_lat": 29.815, **_lineage("grid_area", v)})
+        for gi in (1, 2):
+            g = v + f"{gi:02d}"
+            areas.append({"code": g, "name": GRIDS[g], "level": "grid", "parent_code": v, "seq": gi,
+                          "geometry": _square(120.0 + 0.025 * vi, 29.8 + 0.015 * (gi - 1), 0.025, 0.015),
+                          "centroid_lon": 120.0125 + 0.025 * vi, "centroid_lat": 29.8075 + 0.015 * (gi - 1),
+                          "grid_worker": "网格员" + str(gi), **_lineage("grid_area", g)})
+    cats = [c for c in CATEGORIES if c.board in ("safety", "economy", "services", "party")]
+    channels = ["hotline_12345", "grid_app", "petition", "camera"]
+    ev = []
+    for n in range(events):
+        cat = rng.choice(cats)
+        grid = rng.choice(list(GRIDS))
+        reported = NOW - timedelta(days=rng.randrange(0, 90), hours=rng.randrange(0, 12), minutes=rng.randrange(60))
+        accepted = reported + timedelta(minutes=rng.randrange(5, 240)) if rng.random() < 0.9 else None
+        dispatched = accepted + timedelta(minutes=rng.randrange(5, 120)) if accepted and rng.random() < 0.8 else None
+        ack = dispatched + timedelta(minutes=rng.randrange(1, 300)) if dispatched and rng.random() < 0.9 else None
+        resolved = reported + timedelta(hours=rng.randrange(1, 200)) if rng.random() < 0.7 else None
+        if resolved and resolved > NOW:
+            resolved = None
+        status = "closed" if resolved and rng.random() < 0.5 else "resolved" if resolved else \
+            "acknowledged" if ack else "dispatched" if dispatched else "accepted" if accepted else "reported"
+        ev.append({"channel": rng.choice(channels), "category_code": cat.code, "board": cat.board,
+                   "department_code": cat.department, "grid_code": grid, "village_code": grid[:12],
+                   "title": f"{cat.name_zh}事件{n}", "status": status, "reporter_masked": "138****5678",
+                   "reported_at": reported, "accepted_at": accepted, "dispatched_at": dispatched,
+                   "acknowledged_at": ack, "resolved_at": resolved,
+                   "deadline_at": reported + timedelta(hours=cat.sla_hours),
+                   "satisfaction": rng.randint(1, 5) if resolved and rng.random() < 0.6 else None,
+                   "duplicate_of": 1 if n % 37 == 5 else None, **_lineage("hotline", f"E{n}")})
+    iv = []
+    for code, base in (("sanhui_yike_rate", 92.0), ("industrial_output", 5000.0), ("family_doctor_rate", 70.0)):
+        for m in range(1, 12):
+            for v in VILLAGES:
+                iv.append({"indicator_code": code, "area_code": v, "period_start": date(2026, m, 1),
+                           "value": base + m + (1 if v.endswith("2") else 0), **_lineage("stats", f"{code}|{v}|{m}")})
+    sensors = [{"sensor_id": "AQ1", "metric": "pm25", "ts": NOW - timedelta(hours=h), "value": 30.0 + h % 20,
+                "grid_code": list(GRIDS)[0], **_lineage("ecology", f"AQ1|{h}")} for h in range(0, 24 * 70, 6)]
+    apps = [{"service_code": "S1", "service_name": "低保申请", "department_code": "civil_affairs",
+             "grid_code": rng.choice(list(GRIDS)), "channel": rng.choice(["online", "walk_in"]), "joint": n % 5 == 0,
+             "status": "done", "submitted_at": NOW - timedelta(days=rng.randrange(0, 80)), "visits": rng.randint(0, 3),
+             **_lineage("gov", f"A{n}")} for n in range(120)]
+    runs = [
+        {"id": 1, "source": "hotline", "full": True, "started_at": NOW - timedelta(minutes=30),
+         "ended_at": NOW - timedelta(minutes=29), "status": "success", "attempts": 1, "rows_read": 250,
+         "rows_loaded": 240, "rows_rejected": 10},
+        {"id": 2, "source": "stats", "full": True, "started_at": NOW - timedelta(days=2),
+         "ended_at": NOW - timedelta(days=2), "status": "success", "attempts": 1, "rows_read": 66,
+         "rows_loaded": 66, "rows_rejected": 0},
+        {"id": 3, "source": "ecology", "full": False, "started_at": NOW - timedelta(minutes=10),
+         "ended_at": NOW - timedelta(minutes=9), "status": "failed", "attempts": 3, "rows_read": 0,
+         "rows_loaded": 0, "rows_rejected": 0, "error": "connection refused"},
+    ]
+    dq = [{"source": "hotline", "source_key": f"E9{n}", "fingerprint": f"f{n}", "rule": "id_check_digit" if n % 2 else
+           "unknown_code", "field": "reporter_id" if n % 2 else "category", "reason": "身份证号校验位错误" if n % 2 else "未知分类代码",
+           "raw": json.dumps({"sfzh": "330***********1234"}, ensure_ascii=False), "run_id": 1,
+           "first_seen_at": NOW - timedelta(minutes=29), "last_seen_at": NOW - timedelta(minutes=29)} for n in range(10)]
+    with engine.begin() as conn:
+        conn.execute(insert(s.area), areas)
+        conn.execute(insert(s.event), ev)
+        conn.execute(insert(s.indicator_value), iv)
+        conn.execute(insert(s.sensor_reading), sensors)
+        conn.execute(insert(s.service_application), apps)
+        conn.execute(insert(s.etl_run), runs)
+        conn.execute(insert(s.dq_issue), dq)
+    rebuild_event_days(engine)
