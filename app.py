@@ -15,6 +15,7 @@ import flask
 from dash import Input, Output, dcc, html
 
 from cockpit.i18n import t
+from cockpit.reference import BOARDS
 from pages._common import LANG_COOKIE, current_lang
 
 VENDOR_DIR = files("flask_bootstrap") / "static" / "bootstrap5"
@@ -52,9 +53,16 @@ def remember_language(response: flask.Response) -> flask.Response:
 
 
 def _nav_links(lang: str) -> list:
-    pages = sorted((p for p in dash.page_registry.values() if p.get("nav")), key=lambda p: p.get("order", 99))
-    return [dcc.Link([html.I(className=f"bi bi-{p.get('icon', 'circle')} me-1"), t(p["nav"], lang)],
-                     href=p["relative_path"], className="nav-link") for p in pages]
+    """Links from the page registry; the boards entry expands into one link per board."""
+    links = []
+    for p in sorted((p for p in dash.page_registry.values() if p.get("nav")), key=lambda p: p.get("order", 99)):
+        if p["nav"] == "nav.boards":
+            links += [dcc.Link([html.I(className=f"bi bi-{p.get('icon', 'circle')} me-1"), t(f"board.{b}", lang)],
+                               href=f"/board/{b}", className="nav-link", id=f"nav-board-{b}") for b in BOARDS]
+        else:
+            links.append(dcc.Link([html.I(className=f"bi bi-{p.get('icon', 'circle')} me-1"), t(p["nav"], lang)],
+                                  href=p["relative_path"], className="nav-link"))
+    return links
 
 
 app.layout = html.Div([

@@ -83,7 +83,9 @@ def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int |
     services = None
     indicators = None
     rows = []
-    for k in BOARD_KPIS[board][:limit]:
+    for k in BOARD_KPIS[board]:
+        if limit is not None and len(rows) >= limit:
+            break
         row = {"key": k.key, "kind": k.kind, "unit": k.unit, "higher_is_better": k.higher_is_better,
                "target": k.target, "basis": "period", "name_zh": None, "name_en": None}
         if k.kind == "event":
