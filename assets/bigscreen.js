@@ -8,3 +8,13 @@
     if (minutes > 0 && Date.now() - started > minutes * 60000) { window.location.reload(); }
   }, 30000);
 })();
+
+// Zoom factor of the big screen's graphs relative to the 1920×1080 design (see bigscreen.css).
+(function () {
+  function setZoom() {
+    var z = Math.max(0.5, Math.min(window.innerWidth / 1920, window.innerHeight / 1080));
+    document.documentElement.style.setProperty("--big-zoom", z.toFixed(4));
+  }
+  setZoom();
+  window.addEventListener("resize", setZoom);
+})();

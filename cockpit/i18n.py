@@ -157,6 +157,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "gov.open_only": {"zh": "仅未处理", "en": "Open only"},
     # general
     "empty": {"zh": "暂无数据", "en": "No data"},
+    "table.filter": {"zh": "筛选…", "en": "filter…"},
     "error.no_warehouse": {"zh": "数据仓库尚无数据：请先运行 python -m cockpit etl。", "en": "The warehouse holds no data yet: run python -m cockpit etl first."},
     "page.not_found": {"zh": "页面不存在", "en": "Page not found"},
     "page.back_home": {"zh": "返回大屏", "en": "Back to the big screen"},

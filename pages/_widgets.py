@@ -90,6 +90,7 @@ def records_table(df: pd.DataFrame, lang: str, *, table_id: str, page_size: int 
     return dash_table.DataTable(
         id=table_id, data=rows, columns=[{"id": k, "name": n} for k, n in cols], page_size=page_size,
         sort_action="native", filter_action="native", style_as_list_view=True,
+        filter_options={"placeholder_text": t("table.filter", lang)},
         style_table={"overflowX": "auto"}, style_cell={"fontFamily": "inherit", "fontSize": "0.85rem",
                                                        "textAlign": "left", "padding": "4px 8px",
                                                        "maxWidth": "320px", "overflow": "hidden",

@@ -9,6 +9,7 @@ import pandas as pd
 from dash import Input, Output, State, dash_table, dcc, html
 
 from cockpit.i18n import t
+from cockpit.reference import DEPARTMENTS
 from pages._common import config, current_lang, engine, href
 from pages._scope import current_scope
 from pages._widgets import panel
@@ -17,6 +18,7 @@ from queries import governance as gq
 dash.register_page(__name__, path="/governance", title="基层智治驾驶舱 · 数据治理", nav="nav.governance",
                    icon="database-check", order=3)
 
+DEPARTMENT_NAMES = {d.code: {"zh": d.name_zh, "en": d.name_en} for d in DEPARTMENTS}
 CELL = {"fontFamily": "inherit", "fontSize": "0.82rem", "textAlign": "left", "padding": "4px 8px",
         "whiteSpace": "normal", "height": "auto"}
 
@@ -42,7 +44,8 @@ def sources_rows(lang: str) -> list[dict]:
         never = r["last_success"] is None or pd.isna(r["last_success"])
         status = r.get("last_status")
         rows.append({
-            "source": r["source"], "department": r["department"], "target": r["target"],
+            "source": r["source"], "department": DEPARTMENT_NAMES.get(r["department"], {}).get(lang, r["department"]),
+            "target": r["target"],
             "last_success": _ts(r["last_success"]),
             "last_status": t(f"status.{status}", lang) if isinstance(status, str) else "—",
             "freshness": t("fresh.never" if never else "fresh.stale" if r["stale"] else "fresh.ok", lang),
@@ -71,8 +74,9 @@ def layout(lang: str | None = None, source: str | None = None, rule: str | None 
             ("last_success", t("col.last_success", lang)), ("last_status", t("col.last_status", lang)),
             ("freshness", t("col.freshness", lang)), ("open_issues", t("col.open_issues", lang)), ("error", t("col.error", lang))],
             page_size=40, style_data_conditional=[
-                {"if": {"filter_query": "{stale} eq true", "column_id": "freshness"}, "color": "#dc2626", "fontWeight": "700"},
-                {"if": {"filter_query": "{stale} eq false", "column_id": "freshness"}, "color": "#16a34a", "fontWeight": "700"}]),
+                {"if": {"column_id": "freshness"}, "color": "#dc2626", "fontWeight": "700"},
+                {"if": {"filter_query": '{freshness} = "%s"' % t("fresh.ok", lang), "column_id": "freshness"},
+                 "color": "#16a34a"}]),
             extra=html.Small(t("gov.stale_note", lang, m=stale_m), className="panel-note")),
         panel(t("gov.runs", lang), _table("gov-runs", run_rows, [
             ("id", t("col.run", lang)), ("source", t("col.source", lang)), ("started", t("col.started", lang)),
