@@ -50,6 +50,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "lock_file": "{var}/scheduler.lock",
     },
     "demo": {"sources_dir": "{var}/sources", "seed": 20261126, "scale": "town", "simulate_interval_seconds": 20},
+    "auth": {
+        "session_idle_minutes": 60,
+        "session_max_hours": 12,
+        "login_max_attempts": 5,  # failed logins per username in the window (per IP: 4 times as many)
+        "login_window_minutes": 15,
+        "kiosk_token": "",  # read-only big-screen token (/?kiosk_token=...); empty disables kiosk login
+    },
 }
 
 ENV_ALIASES = {"COCKPIT_SECRET_KEY": ("security", "secret_key"), "COCKPIT_ID_SALT": ("security", "id_salt")}

@@ -324,3 +324,56 @@ agg_event_day = Table(  # events per reported day x grid x category x channel (c
 )
 
 # ---------------------------------------------------------------- access control and audit
+user_account = Table(  # people who log in; scope columns are used per role (cockpit.auth.roles)
+    "user_account", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),  # stored lower-case
+    Column("display_name", String(80), nullable=False),
+    Column("role", String(24), nullable=False),
+    Column("board", String(16)),  # board_head
+    Column("grid_codes", Text),  # grid_worker: comma-separated area codes
+    Column("department_code", String(32)),  # department_liaison
+    Column("password_hash", String(256), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("must_change_password", Boolean, nullable=False, default=False),
+    Column("demo_password", String(64)),  # demo accounts only: the generated password, shown by the run script
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("last_login_at", DateTime),
+)
+
+user_session = Table(  # server side of the signed session cookie: expiry and logout
+    "user_session", metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the random session id held in the cookie
+    Column("user_id", Integer, ForeignKey("user_account.id")),  # NULL for a kiosk session
+    Column("kiosk", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+    Column("ip", String(64)),
+    Index("ix_user_session_user_id", "user_id"),
+)
+
+login_attempt = Table(  # for rate limiting across web workers
+    "login_attempt", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(64), nullable=False),  # as typed (lower-case, truncated)
+    Column("ip", String(64), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Index("ix_login_attempt_username_at", "username", "at"),
+    Index("ix_login_attempt_ip_at", "ip", "at"),
+)
+
+audit_log = Table(  # append-only: triggers reject UPDATE and DELETE (migration 0003)
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(48), nullable=False),
+    Column("obj_type", String(32)),
+    Column("obj_id", String(200)),
+    Column("detail", Text),  # JSON
+    Column("ip", String(64)),
+    Index("ix_audit_log_obj", "obj_type", "obj_id"),
+)
