@@ -1,0 +1,70 @@
+"""Roles, what each may do, and the data scope each sees (``scope_for``).
+
+Scope is what queries enforce in SQL (``cockpit.scope.Scope``); permissions gate actions
+(managing users, acting on warnings …). ``personal_data`` allows names of people on screen;
+ID and phone numbers stay masked for every role.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cockpit.scope import Scope
+
+if TYPE_CHECKING:
+    from cockpit.auth.users import User
+
+LEADER = "leader"
+OPERATOR = "operator"
+BOARD_HEAD = "board_head"
+GRID_WORKER = "grid_worker"
+DEPARTMENT_LIAISON = "department_liaison"
+ADMIN = "admin"
+KIOSK = "kiosk"  # not a stored role: the read-only big-screen token
+
+ROLES: dict[str, tuple[str, str]] = {
+    LEADER: ("镇领导", "Township leader"),
+    OPERATOR: ("指挥中心值班员", "Command-centre operator"),
+    BOARD_HEAD: ("板块负责人", "Board head"),
+    GRID_WORKER: ("网格员", "Grid worker"),
+    DEPARTMENT_LIAISON: ("部门联络员", "Department liaison"),
+    ADMIN: ("管理员", "Administrator"),
+}
+
+# Actions. Screens check ``can(user, ...)`` before offering them and the server checks again.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    LEADER: frozenset({"view", "export", "warning.act", "whistle.rate", "report.generate"}),
+    OPERATOR: frozenset({"view", "export", "warning.act", "work_order.act", "whistle.act", "whistle.rate",
+                         "report.generate"}),
+    BOARD_HEAD: frozenset({"view", "export", "warning.act", "report.generate"}),
+    GRID_WORKER: frozenset({"view", "work_order.act"}),
+    DEPARTMENT_LIAISON: frozenset({"view", "summons.act"}),
+    ADMIN: frozenset({"view", "users.manage", "sources.manage", "rules.manage", "report.generate"}),
+    KIOSK: frozenset({"view"}),
+}
+
+NOTHING = Scope(areas=frozenset(), boards=frozenset(), departments=frozenset(), personal_data=False)
+
+
+def scope_for(user: "User | None") -> Scope:
+    """The data a user may see. ``None`` (nobody logged in) or an unknown role sees nothing."""
+    if user is None or user.disabled:
+        return NOTHING
+    role = user.role
+    if role in (LEADER, OPERATOR):
+        return Scope(personal_data=True)
+    if role == GRID_WORKER:  # names of the people in their own grids, nothing outside them
+        return Scope(areas=frozenset(user.grid_codes), personal_data=True)
+    if role == BOARD_HEAD:
+        return Scope(boards=frozenset({user.board}) if user.board else frozenset(), personal_data=False)
+    if role == DEPARTMENT_LIAISON:
+        return Scope(departments=frozenset({user.department_code}) if user.department_code else frozenset(),
+                     personal_data=False)
+    if role in (ADMIN, KIOSK):  # aggregates of everything, no names
+        return Scope(personal_data=False)
+    return NOTHING
+
+
+def can(user: "User | None", permission: str) -> bool:
+    """True if ``user``'s role grants ``permission`` (see ``PERMISSIONS``)."""
+    return user is not None and not user.disabled and permission in PERMISSIONS.get(user.role, frozenset())
