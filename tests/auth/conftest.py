@@ -66,7 +66,7 @@ def build_app(engine: Engine, config, clock: Clock, env: dict[str, str] | None =
         kind = flask.request.args.get("kind", "html")
         if kind == "json":
             return flask.jsonify(id=RAW_ID, phone=RAW_PHONE, id_int=int(RAW_ID[:17] + "7"), phone_int=int(RAW_PHONE),
-                                 text=f"身份证 {RAW_ID} 电话 {RAW_PHONE}", ratio=0.13812345678, n=42)
+                                 text=f"身份证 {RAW_ID} 电话 {RAW_PHONE}", ratio=0.13987654321, n=42)
         if kind == "text":
             return flask.Response(f"{RAW_ID} {RAW_PHONE}", mimetype="text/plain")
         return f"<p>身份证号：{RAW_ID}，电话：{RAW_PHONE}</p>"
