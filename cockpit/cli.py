@@ -1,0 +1,330 @@
+"""``python -m cockpit <command>``: demo sources, simulation, ETL, migrations, scheduler, web server,
+configuration check, users. Every command loads the configuration (``--config`` or ``COCKPIT_CONFIG``,
+then environment overrides); a configuration mistake prints its file, key and fix and exits 2.
+
+Heavy modules (the ETL, the demo generator, the app) are imported inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from cockpit.config import ROOT, Config, ConfigError, load_config
+
+EXIT_CONFIG = 2
+
+log = logging.getLogger("cockpit")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config)
+
+
+def _safe_url(url: str) -> str:
+    """The URL with its password hidden, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM/SIGINT, so a long command stops between batches instead of mid-write."""
+    stop = threading.Event()
+
+    def handler(signum: int, _frame: Any) -> None:
+        if stop.is_set():  # a second Ctrl-C: give up at once
+            raise KeyboardInterrupt
+        print(f"{signal.Signals(signum).name}: stopping after the current batch …", file=sys.stderr, flush=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
+
+
+def _require_migrated(config: Config) -> int | None:
+    from cockpit.scheduler import WarehouseNotReady, check_migrated
+
+    try:
+        check_migrated(config.warehouse_url)
+    except WarehouseNotReady as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return None
+
+
+# ---------------------------------------------------------------- demo-sources, simulate
+def cmd_demo_sources(args: argparse.Namespace) -> int:
+    config = _config(args)
+    out = Path(args.out or config.get("demo", "sources_dir")).resolve()
+    if (out / "manifest.json").exists() and not args.force:
+        print(f"demo sources already present in {out} (manifest.json); nothing to do. Use --force to regenerate.")
+        return 0
+    from cockpit.demo import generate
+
+    scale = args.scale or config.get("demo", "scale")
+    seed = config.get("demo", "seed") if args.seed is None else args.seed
+    print(f"generating {scale} demo sources (seed {seed}) into {out} …", flush=True)
+    try:
+        manifest = generate(out, scale=scale, seed=seed, overwrite=args.force)
+    except FileExistsError:
+        print(f"error: {out} is not empty and holds no manifest.json; pass --force to replace its contents, "
+              "or choose another --out", file=sys.stderr)
+        return 1
+    counts = manifest.get("counts", {})
+    print(f"{sum(counts.values())} rows in {len(counts)} tables, {len(manifest.get('bad_rows', []))} injected bad rows")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    config = _config(args)
+    out = Path(config.get("demo", "sources_dir"))
+    if not (out / "manifest.json").exists():
+        print(f"error: no demo sources in {out}: run `python -m cockpit demo-sources` first", file=sys.stderr)
+        return 1
+    seed = config.get("demo", "seed")
+    if args.once:
+        from datetime import datetime
+
+        from cockpit.demo import simulate_step
+
+        done = simulate_step(out, seed=seed, now=datetime.now())
+        for source, change in sorted(done.items()):
+            print(f"{source:<28} +{len(change.get('inserted', []))} new, {len(change.get('updated', []))} updated")
+        return 0
+    from cockpit.demo import simulate
+
+    interval = args.interval if args.interval is not None else config.get("demo", "simulate_interval_seconds")
+    stop = _stop_on_signals()
+    print(f"simulating live records in {out} every {interval:g} s (Ctrl-C to stop)", flush=True)
+    simulate(out, interval_seconds=interval, seed=seed, stop=stop)
+    return 0
+
+
+# ---------------------------------------------------------------- etl
+def _results_table(results: list[Any]) -> str:
+    head = ("source", "status", "read", "loaded", "rejected", "watermark")
+    rows = [head]
+    for r in results:
+        rows.append((
+            r.source, r.status, str(getattr(r, "rows_read", "")), str(getattr(r, "rows_loaded", "")),
+            str(getattr(r, "rows_rejected", "")), str(getattr(r, "watermark_after", None) or "-"),
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    right = {2, 3, 4}
+    lines = ["  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def cmd_etl(args: argparse.Namespace) -> int:
+    config = _config(args)
+    unknown = [n for n in args.source or [] if n not in config.sources]
+    if unknown:
+        print(f"error: unknown source {', '.join(unknown)}; declared sources: {', '.join(sorted(config.sources))}",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    if (rc := _require_migrated(config)) is not None:
+        return rc
+    from cockpit.etl import run_sources
+    from cockpit.warehouse.db import engine_for
+
+    stop = _stop_on_signals()
+    results = run_sources(config, engine_for(config.warehouse_url), names=args.source or None, full=args.full, stop=stop)
+    print(_results_table(results))
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:
+        print(f"{r.source}: {getattr(r, 'error', '') or 'failed'}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------- db
+def cmd_db(args: argparse.Namespace) -> int:
+    from cockpit.warehouse import migrate
+
+    config = _config(args)
+    url = config.warehouse_url
+    if args.db_command == "upgrade":
+        migrate.upgrade(url, args.revision)
+        print(f"warehouse {_safe_url(url)} upgraded to {migrate.current_revision(url)}")
+    elif args.db_command == "downgrade":
+        migrate.downgrade(url, args.revision)
+        print(f"warehouse {_safe_url(url)} downgraded to {migrate.current_revision(url) or 'base (empty)'}")
+    else:
+        current, head = migrate.current_revision(url), migrate.head_revision()
+        state = "up to date" if current == head else f"behind: head is {head}, run `python -m cockpit db upgrade`"
+        print(f"{current or '(none)'} ({state})")
+    return 0
+
+
+# ---------------------------------------------------------------- scheduler, serve
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from cockpit.processes import AlreadyRunning
+    from cockpit.scheduler import WarehouseNotReady, run_scheduler
+
+    config = _config(args)
+    try:
+        return run_scheduler(config)
+    except (AlreadyRunning, WarehouseNotReady) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def gunicorn_argv(config: Config, *, workers: int | None, port: int | None, host: str | None) -> list[str]:
+    """The gunicorn command line serving ``app:server``."""
+    bind = f"{host or config.get('app', 'host')}:{port or config.get('app', 'port')}"
+    return [
+        sys.executable, "-m", "gunicorn", "app:server",
+        "--chdir", str(ROOT),
+        "--bind", bind,
+        "--workers", str(workers or config.get("app", "workers")),
+        "--timeout", "120",
+        "--graceful-timeout", "10",
+        "--access-logfile", "-",
+    ]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if (rc := _require_migrated(config)) is not None:
+        return rc
+    argv = gunicorn_argv(config, workers=args.workers, port=args.port, host=args.host)
+    print(f"serving the cockpit at http://{argv[argv.index('--bind') + 1]} with {argv[argv.index('--workers') + 1]} "
+          "workers", flush=True)
+    env = dict(os.environ)
+    if args.config:  # workers load the configuration themselves
+        env["COCKPIT_CONFIG"] = str(Path(args.config).resolve())
+    os.execve(sys.executable, argv, env)  # gunicorn takes over this process: signals reach it directly
+    return 0  # not reached
+
+
+# ---------------------------------------------------------------- config check
+def cmd_config(args: argparse.Namespace) -> int:
+    config = _config(args)
+    print(f"configuration: {config.file}")
+    print(f"warehouse:     {_safe_url(config.warehouse_url)}")
+    print(f"demo sources:  {config.get('demo', 'sources_dir')}")
+    head = ("source", "department", "kind", "target", "every", "enabled", "reads from", "found")
+    rows = [head]
+    for s in config.sources.values():  # declaration order: the order the ETL loads them
+        where = _safe_url(s.url) if s.kind == "sql" else str(s.path)
+        rows.append((s.name, s.department, s.kind, s.target, f"{s.interval_minutes} min",
+                     "yes" if s.enabled else "no", where, "yes" if _source_present(s) else "MISSING"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    for i, row in enumerate(rows):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    enabled = sum(1 for s in config.sources.values() if s.enabled)
+    print(f"{len(config.sources)} sources ({enabled} enabled); configuration is valid")
+    return 0
+
+
+def _source_present(src: Any) -> bool:
+    """Whether the source's file is there (SQLite and file sources); server databases count as present."""
+    if src.kind != "sql":
+        return bool(src.path and Path(src.path).exists())
+    from sqlalchemy.engine import make_url
+
+    u = make_url(src.url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        return Path(u.database).exists()
+    return True
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m cockpit",
+        description="基层智治驾驶舱 · Township smart-governance cockpit.",
+        epilog="Configuration: --config FILE, else $COCKPIT_CONFIG, else config/cockpit.toml; every setting can be "
+               "overridden by environment (COCKPIT_<SECTION>_<KEY>, e.g. COCKPIT_WAREHOUSE_URL).",
+    )
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: $COCKPIT_CONFIG or config/cockpit.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help: str, description: str = "") -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=description or help)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("demo-sources", cmd_demo_sources, "generate the demo department sources",
+                "Generate a seeded, fictional township with one database per department (and a GBK ledger). "
+                "Does nothing if the folder already holds a manifest.json, unless --force.")
+    p.add_argument("--scale", choices=("tiny", "town", "county"), help="size of the township (default: demo.scale)")
+    p.add_argument("--out", metavar="DIR", help="target folder (default: demo.sources_dir)")
+    p.add_argument("--seed", type=int, help="random seed (default: demo.seed)")
+    p.add_argument("--force", action="store_true", help="replace existing sources")
+
+    p = command("simulate", cmd_simulate, "keep appending and updating live records in the demo sources",
+                "Append new records and move existing ones through their lifecycle in the demo sources, "
+                "every --interval seconds until stopped (or once with --once).")
+    p.add_argument("--interval", type=float, metavar="S", help="seconds between steps (default: demo.simulate_interval_seconds)")
+    p.add_argument("--once", action="store_true", help="one step, then exit")
+
+    p = command("etl", cmd_etl, "load the sources into the warehouse",
+                "Load the sources into the warehouse (incremental by replication key unless --full). "
+                "Prints one line per source; exits 1 if any source failed.")
+    p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable; default: all enabled)")
+    p.add_argument("--full", action="store_true", help="full reconciliation: read everything, not just what changed")
+
+    p = command("db", cmd_db, "warehouse migrations", "Warehouse schema migrations.")
+    dbs = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade,downgrade,current}")
+    up = dbs.add_parser("upgrade", help="migrate to the latest revision (or REV)", description="Migrate the warehouse "
+                        "to the latest revision (or to REV) and refresh the reference code lists.")
+    up.add_argument("revision", nargs="?", default="head", metavar="REV")
+    down = dbs.add_parser("downgrade", help="migrate down to REV", description="Migrate the warehouse down to REV "
+                          "(a revision id, -1, or base). Dropped tables lose their data.")
+    down.add_argument("revision", metavar="REV")
+    dbs.add_parser("current", help="show the current revision", description="Show the warehouse's current revision.")
+
+    command("scheduler", cmd_scheduler, "run the scheduler (one per deployment)",
+            "Run the ETL on its schedule (every source on its interval, a daily full reconciliation) and the weekly "
+            "report job, in the foreground until SIGTERM or Ctrl-C. Only one scheduler may run per deployment.")
+
+    p = command("serve", cmd_serve, "serve the web app with several workers",
+                "Serve the cockpit (app:server) with a WSGI server and several worker processes.")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: app.workers)")
+    p.add_argument("--port", type=int, metavar="P", help="port (default: app.port)")
+    p.add_argument("--host", help="address to bind (default: app.host)")
+
+    p = command("config", cmd_config, "configuration", "Configuration.")
+    cs = p.add_subparsers(dest="config_command", required=True, metavar="{check}")
+    cs.add_parser("check", help="validate the configuration and list the sources",
+                  description="Load and validate the configuration; print the warehouse and a summary of the sources.")
+
+    try:  # user accounts, when the access-control module is installed
+        from cockpit.auth.cli import register
+    except ImportError:
+        pass
+    else:
+        register(sub)
+    return parser
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # one line per job run is enough
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
