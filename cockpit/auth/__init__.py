@@ -6,6 +6,18 @@ audit log and the response privacy filter, installed on the Flask server with ``
     install(app.server, config, engine)          # once, after dash.Dash(...)
     scope = current_scope()                      # in any callback: pass it to queries/
 
+Integration into the Dash app (``app.py``):
+
+1. ``dash.Dash(..., external_scripts=[..., "/auth/csrf.js"])`` — the fetch patch that adds the CSRF
+   header to Dash's POSTs (and sends the browser to ``/login`` when a session has expired).
+2. After ``server = app.server``: ``install(server, config, engine)``; in demo mode the run script
+   prints ``ensure_demo_users(engine)`` (username -> password).
+3. ``pages/_scope.current_scope`` returns ``cockpit.auth.current_scope()``; the navbar links to
+   ``/logout`` (a confirmation page whose form POSTs with the token) and ``/password``.
+4. Screens that show a personal record call ``audit_person_view``; downloads call ``audit_export``;
+   actions check ``can(current_user(), "warning.act")`` etc. on the server.
+5. The big screen for the command centre wall: ``/?kiosk=1&kiosk_token=<auth.kiosk_token>``.
+
 Nothing here imports Dash.
 """
 

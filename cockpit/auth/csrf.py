@@ -5,7 +5,8 @@
   cookie ``cockpit_csrf`` (SameSite=Strict); ``CSRF_JS`` patches ``window.fetch`` and
   ``XMLHttpRequest`` so that every same-origin POST/PUT/PATCH/DELETE carries the header — that
   includes Dash's ``/_dash-update-component``. It is served at ``/auth/csrf.js``; add that URL to
-  ``external_scripts`` of ``dash.Dash`` (or copy ``CSRF_JS`` into ``assets/csrf.js``).
+  ``external_scripts`` of ``dash.Dash`` (or copy ``CSRF_JS`` into ``assets/csrf.js``). When a
+  same-origin fetch answers 401 (the session expired), the script sends the browser to the login page.
 A cross-site page can neither read the cookie nor set the header, so it cannot forge a request.
 """
 
@@ -55,7 +56,16 @@ CSRF_JS = r"""// Adds the session's CSRF token to every same-origin state-changi
         headers.set(HEADER, t);
         init.headers = headers;
       }
-      return originalFetch.call(this, input, init);
+      var response = originalFetch.call(this, input, init);
+      if (sameOrigin(url)) {  // the session ended (expiry, logout elsewhere): go to the login page
+        response.then(function (r) {
+          if (r.status === 401) {
+            window.location.assign("/login?expired=1&next=" +
+              encodeURIComponent(window.location.pathname + window.location.search));
+          }
+        }, function () {});
+      }
+      return response;
     };
   }
   var open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
