@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from sqlalchemy.exc import OperationalError
+
 from cockpit.config import ROOT, Config, ConfigError, load_config
 
 EXIT_CONFIG = 2
@@ -315,6 +317,7 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # one line per job run is enough
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -325,6 +328,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except OperationalError as exc:  # the warehouse (or a source) cannot be reached
+        print(f"error: database not reachable: {str(exc.orig or exc).strip()}\n"
+              "Check warehouse.url (or $COCKPIT_WAREHOUSE_URL) and that the database server is running.", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
