@@ -79,32 +79,34 @@ def run_weekly(config: Config, engine: Engine, stop: threading.Event) -> None:
 def build_scheduler(config: Config, engine: Engine, stop: threading.Event) -> BlockingScheduler:
     """The scheduler with every job added, not started."""
     threads = 1 if engine.dialect.name == "sqlite" else PG_ETL_THREADS
-    sched = BlockingScheduler(
-        executors={"default": ThreadPoolExecutor(threads)},
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": int(config.get("scheduler", "misfire_grace_seconds")),
-        },
-    )
+    # a run that was missed (busy, or the process was down) runs once, late, within the grace time;
+    # given to each job as well, so a job shows them before the scheduler starts
+    options = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": int(config.get("scheduler", "misfire_grace_seconds")),
+    }
+    sched = BlockingScheduler(executors={"default": ThreadPoolExecutor(threads)}, job_defaults=options)
     enabled = [s for s in config.sources.values() if s.enabled]
     now = datetime.now(sched.timezone)
     for i, src in enumerate(enabled):
         job_id = etl_job_id(src.name)
         sched.add_job(
-            _guarded(job_id, run_etl), IntervalTrigger(minutes=src.interval_minutes), args=(config, engine, stop, [src.name]),
-            id=job_id, name=f"ETL {src.name} every {src.interval_minutes} min", next_run_time=now + timedelta(seconds=i),  # declared order: areas first
+            _guarded(job_id, run_etl), IntervalTrigger(minutes=src.interval_minutes),
+            args=(config, engine, stop, [src.name]), id=job_id, name=f"ETL {src.name} every {src.interval_minutes} min",
+            next_run_time=now + timedelta(seconds=i),  # first runs in declared order: areas first
+            **options,
         )
     sc = config.settings["scheduler"]
     sched.add_job(
         _guarded(FULL_RECONCILE_JOB, run_etl), CronTrigger(hour=sc["full_reconcile_hour"], minute=sc["full_reconcile_minute"]),
         args=(config, engine, stop, [s.name for s in enabled]), kwargs={"full": True},
-        id=FULL_RECONCILE_JOB, name="ETL full reconciliation of every source (daily)",
+        id=FULL_RECONCILE_JOB, name="ETL full reconciliation of every source (daily)", **options,
     )
     sched.add_job(
         _guarded(WEEKLY_JOB, run_weekly),
         CronTrigger(day_of_week=sc["report_day_of_week"], hour=sc["report_hour"], minute=sc["report_minute"]),
-        args=(config, engine, stop), id=WEEKLY_JOB, name="weekly meeting report",
+        args=(config, engine, stop), id=WEEKLY_JOB, name="weekly meeting report", **options,
     )
     return sched
 
