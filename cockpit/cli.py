@@ -194,11 +194,28 @@ def gunicorn_argv(config: Config, *, workers: int | None, port: int | None, host
     ]
 
 
+def _print_demo_accounts(config: Config) -> None:
+    """Demo mode: one account per role, created on first serve; print those still on their generated password."""
+    try:
+        from cockpit.auth import ensure_demo_users
+    except ImportError:
+        return
+    from cockpit.warehouse.db import engine_for
+
+    accounts = ensure_demo_users(engine_for(config.warehouse_url))
+    if accounts:
+        print("demo accounts (app.demo = true; change or disable them for real use):")
+        for username, password in accounts.items():
+            print(f"  {username:<20} {password}")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     config = _config(args)
     if (rc := _require_migrated(config)) is not None:
         return rc
     argv = gunicorn_argv(config, workers=args.workers, port=args.port, host=args.host)
+    if config.get("app", "demo"):
+        _print_demo_accounts(config)
     print(f"serving the cockpit at http://{argv[argv.index('--bind') + 1]} with {argv[argv.index('--workers') + 1]} "
           "workers", flush=True)
     env = dict(os.environ)

@@ -235,4 +235,5 @@ def test_serve_runs_the_app_with_several_workers(tmp_path: Path, sqlite_url: str
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     assert f"serving the cockpit at http://127.0.0.1:{port} with 2 workers" in out
+    assert "demo accounts" in out  # app.demo is on by default
     assert proc.returncode == 0
