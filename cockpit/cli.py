@@ -191,6 +191,7 @@ def gunicorn_argv(config: Config, *, workers: int | None, port: int | None, host
         "--timeout", "120",
         "--graceful-timeout", "10",
         "--access-logfile", "-",
+        "--no-control-socket",  # its default path is shared by every server on the machine
     ]
 
 

@@ -27,4 +27,8 @@ pids+=($!)
 "${cockpit[@]}" simulate &
 pids+=($!)
 
-"${cockpit[@]}" serve
+# in the background too, so a TERM sent to this script alone is handled at once (bash runs traps
+# only between foreground commands), and waited for
+"${cockpit[@]}" serve &
+pids+=($!)
+wait "${pids[-1]}"
