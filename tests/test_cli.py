@@ -17,6 +17,7 @@ import pytest
 
 from cockpit.config import ROOT
 from cockpit.warehouse import migrate
+from tiny_source import make_source, source_block
 
 COMMANDS = [
     [], ["demo-sources"], ["simulate"], ["etl"], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"],
@@ -199,6 +200,36 @@ def test_scheduler_refuses_an_unmigrated_warehouse(tmp_path: Path) -> None:
     res = cockpit("scheduler", config=write_config(tmp_path))
     assert res.returncode == 1
     assert "db upgrade" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_etl_prints_a_table_and_fails_when_a_source_fails(tmp_path: Path, sqlite_url: str) -> None:
+    etl = pytest.importorskip("cockpit.etl")
+    if not hasattr(etl, "run_sources"):
+        pytest.skip("cockpit.etl does not provide run_sources yet")
+    good = tmp_path / "ecology.db"
+    make_source(good, 50)
+    sources = source_block("air_ok", good) + source_block("air_down", tmp_path / "absent" / "gone.db")
+    path = write_config(tmp_path, "[etl]\nretry_attempts = 1\nretry_backoff_seconds = 0.01\n" + sources,
+                        warehouse=sqlite_url)
+
+    res = cockpit("etl", "--source", "air_ok", config=path)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0].split() == ["source", "status", "read", "loaded", "rejected", "watermark"]
+    row = next(line.split() for line in lines if line.startswith("air_ok "))
+    assert row[:5] == ["air_ok", "success", "50", "50", "0"]
+    from sqlalchemy import text
+
+    from cockpit.warehouse.db import engine_for
+
+    with engine_for(sqlite_url).connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM sensor_reading WHERE src_source = 'air_ok'")).scalar() == 50
+
+    res = cockpit("etl", config=path)
+    assert res.returncode == 1
+    statuses = {line.split()[0]: line.split()[1] for line in res.stdout.splitlines()[2:]}
+    assert statuses == {"air_ok": "success", "air_down": "failed"}
+    assert "air_down" in res.stderr and "Traceback" not in res.stderr
 
 
 def _free_port() -> int:

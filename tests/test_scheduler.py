@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -24,43 +23,7 @@ from cockpit.config import ROOT, Config, load_config
 from cockpit.processes import AlreadyRunning, SingleInstance
 from cockpit.scheduler import FULL_RECONCILE_JOB, WEEKLY_JOB, _guarded, build_scheduler, run_etl
 from cockpit.warehouse.db import engine_for
-from cockpit.warehouse.migrate import upgrade
-
-
-def source_block(name: str, db: Path, *, interval: int, enabled: bool = True) -> str:
-    """A sensor_reading source over a table ``readings`` in ``db``."""
-    return f"""
-[sources.{name}]
-department = "ecology"
-kind = "sql"
-url = {json.dumps(f"sqlite:///{db}")}
-table = "readings"
-target = "sensor_reading"
-primary_key = ["station", "ts"]
-replication_key = "updated"
-interval_minutes = {interval}
-enabled = {str(enabled).lower()}
-[sources.{name}.columns]
-sensor_id = "station"
-ts = "ts"
-value = "pm25"
-[sources.{name}.constants]
-metric = "pm25"
-[sources.{name}.formats]
-ts = "iso"
-"""
-
-
-def make_source(db: Path, rows: int) -> None:
-    """``rows`` hourly PM2.5 readings of 10 stations."""
-    start = datetime(2026, 1, 1)
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE readings (station TEXT, ts TEXT, pm25 REAL, updated TEXT, PRIMARY KEY (station, ts))")
-        conn.executemany(
-            "INSERT INTO readings VALUES (?, ?, ?, ?)",
-            ((f"S{i % 10:02d}", (start + timedelta(hours=i // 10)).isoformat(), 20 + i % 90,
-              (start + timedelta(hours=i // 10, minutes=5)).isoformat()) for i in range(rows)),
-        )
+from tiny_source import make_source, source_block
 
 
 def write_config(tmp_path: Path, warehouse_url: str, sources: str, extra: str = "") -> Path:
