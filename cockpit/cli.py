@@ -117,7 +117,8 @@ def _results_table(results: list[Any]) -> str:
     for r in results:
         rows.append((
             r.source, r.status, str(getattr(r, "rows_read", "")), str(getattr(r, "rows_loaded", "")),
-            str(getattr(r, "rows_rejected", "")), str(getattr(r, "watermark_after", None) or "-"),
+            str(getattr(r, "rows_rejected", "")),
+            str(getattr(r, "watermark_after", None) or getattr(r, "watermark", None) or "-"),
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     right = {2, 3, 4}
