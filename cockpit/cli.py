@@ -22,8 +22,6 @@ from cockpit.config import ROOT, Config, ConfigError, load_config
 
 EXIT_CONFIG = 2
 
-log = logging.getLogger("cockpit")
-
 
 def _config(args: argparse.Namespace) -> Config:
     return load_config(args.config)
