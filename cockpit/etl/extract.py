@@ -1,0 +1,203 @@
+"""Extract: read a source in batches, ordered by replication key then primary key, from the watermark on.
+
+- kind "sql": any SQLAlchemy URL; ``WHERE repl >= :watermark ORDER BY repl, pk``, streamed in
+  chunks of ``etl.batch_size``. The watermark (text) is compared in the column's own type.
+- kind "csv" / "excel": the whole file is read as text; rows are kept from the watermark on, the
+  replication column parsed with the date format of the field mapped to it (default ISO 8601).
+
+``>=`` re-reads the rows at the boundary; the idempotent upsert makes that harmless.
+A source that cannot be reached raises ``SourceUnavailable`` (retried by the engine); a
+configuration that does not match the source raises ``ConfigError`` naming file, key and fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from cockpit.config import ConfigError, SourceConfig
+from cockpit.etl.parse import parse_dates
+
+
+class SourceUnavailable(Exception):
+    """The source could not be read (missing file, unreachable or corrupt database): worth a retry."""
+
+
+@dataclass
+class RawBatch:
+    rows: pd.DataFrame  # every source column, values as read
+    watermark: str | None  # the largest replication value in the batch, as text
+
+
+def extract(source: SourceConfig, watermark: str | None, batch_size: int, *, full: bool = False) -> Iterator[RawBatch]:
+    """Batches of raw rows from ``watermark`` on (everything when ``full`` or no watermark yet)."""
+    since = None if full else watermark
+    if source.kind == "sql":
+        yield from _sql_batches(source, since, batch_size)
+    else:
+        yield from _file_batches(source, since, batch_size)
+
+
+def needed_columns(source: SourceConfig) -> list[str]:
+    """Primary key, mapped columns and replication key, in that order, without repeats."""
+    cols = list(source.primary_key) + list(source.columns.values())
+    if source.replication_key:
+        cols.append(source.replication_key)
+    return list(dict.fromkeys(cols))
+
+
+def check_columns(source: SourceConfig, available: list[str], where: str) -> None:
+    """Every column the config names must exist in the source; else a ConfigError with the fix."""
+    have = set(available)
+    choices = ", ".join(available[:40]) + (" …" if len(available) > 40 else "")
+    for fld, col in source.columns.items():
+        if col not in have:
+            raise ConfigError(source.file, source.key("columns", fld), f"column {col!r} does not exist in {where}",
+                              f"map {fld} to one of the source's columns: {choices}")
+    for col in source.primary_key:
+        if col not in have:
+            raise ConfigError(source.file, source.key("primary_key"), f"column {col!r} does not exist in {where}",
+                              f"name the key column(s) among: {choices}")
+    if source.replication_key and source.replication_key not in have:
+        raise ConfigError(source.file, source.key("replication_key"),
+                          f"column {source.replication_key!r} does not exist in {where}",
+                          f"name the last-changed column among: {choices}, or remove replication_key")
+
+
+def _batch_watermark(values: pd.Series) -> str | None:
+    present = values.dropna()
+    if present.empty:
+        return None
+    top = present.max()
+    if isinstance(top, datetime):
+        return top.isoformat(sep=" ")
+    return str(top)
+
+
+# ---------------------------------------------------------------- SQL
+def _coerce_watermark(value: str, col_type: sa.types.TypeEngine, dialect: str) -> Any:
+    """The stored text watermark in the column's own type (integers for epoch columns, ...)."""
+    try:
+        if isinstance(col_type, sa.Integer):
+            return int(float(value))
+        if isinstance(col_type, (sa.Float, sa.Numeric)):
+            return float(value)
+        if dialect != "sqlite":  # SQLite stores dates as text: compare text with text
+            if isinstance(col_type, sa.DateTime):
+                return datetime.fromisoformat(value)
+            if isinstance(col_type, sa.Date):
+                return date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    return value
+
+
+def _describe(url: sa.URL) -> str:
+    return url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+
+
+def _sql_batches(source: SourceConfig, since: str | None, batch_size: int) -> Iterator[RawBatch]:
+    url = make_url(source.url)
+    where = f"table {source.table!r} of {_describe(url)}"
+    if url.get_backend_name() == "sqlite":
+        db = url.database or ""
+        if not db or db == ":memory:" or not Path(db).is_file():
+            raise SourceUnavailable(f"source database file {db} does not exist")
+        url = url.set(query={**url.query, "mode": "ro", "uri": "true"}, database=f"file:{db}")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        try:
+            insp = sa.inspect(engine)
+            if not insp.has_table(source.table):
+                tables = insp.get_table_names()
+                raise ConfigError(source.file, source.key("table"), f"table {source.table!r} does not exist in {_describe(url)}",
+                                  "name one of its tables: " + ", ".join(tables[:40]))
+            reflected = {c["name"]: c["type"] for c in insp.get_columns(source.table)}
+        except sa.exc.SQLAlchemyError as exc:
+            raise SourceUnavailable(f"cannot read {where}: {_short(exc)}") from exc
+        available = list(reflected)
+        check_columns(source, available, where)
+        # every column is read so a quarantined row keeps the whole source record; the steps use the mapped ones
+        table = sa.table(source.table, *[sa.column(c) for c in available])
+        query = sa.select(*table.c)
+        repl = source.replication_key
+        if repl:
+            if since is not None:
+                query = query.where(table.c[repl] >= sa.literal(_coerce_watermark(since, reflected[repl], engine.dialect.name)))
+            query = query.order_by(table.c[repl], *[table.c[c] for c in source.primary_key])
+        else:
+            query = query.order_by(*[table.c[c] for c in source.primary_key])
+        try:
+            with engine.connect() as conn:
+                result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
+                while True:
+                    rows = result.fetchmany(batch_size)
+                    if not rows:
+                        break
+                    frame = pd.DataFrame.from_records(rows, columns=available, coerce_float=False)
+                    yield RawBatch(frame, _batch_watermark(frame[repl]) if repl else None)
+        except sa.exc.SQLAlchemyError as exc:
+            raise SourceUnavailable(f"cannot read {where}: {_short(exc)}") from exc
+    finally:
+        engine.dispose()
+
+
+def _short(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).strip().splitlines()[0]
+
+
+# ---------------------------------------------------------------- files
+def read_file(source: SourceConfig) -> pd.DataFrame:
+    """The whole CSV or Excel file as text (empty cells as empty strings)."""
+    path = source.path
+    if path is None or not path.is_file():
+        raise SourceUnavailable(f"source file {path} does not exist")
+    try:
+        if source.kind == "csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=source.encoding,
+                                sep=source.delimiter)
+        else:
+            frame = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=str, keep_default_na=False,
+                                  engine="openpyxl")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source.file, source.key("encoding"), f"{path.name} is not {source.encoding} text ({exc.reason})",
+                          'set encoding to the file\'s encoding, e.g. encoding = "gbk"') from None
+    except ValueError as exc:
+        if source.kind == "excel" and source.sheet and "not found" in str(exc).lower():
+            raise ConfigError(source.file, source.key("sheet"), f"{path.name} has no sheet {source.sheet!r}",
+                              "name an existing sheet or remove sheet") from None
+        raise SourceUnavailable(f"cannot read {path}: {exc}") from exc
+    except (OSError, pd.errors.ParserError, KeyError) as exc:
+        raise SourceUnavailable(f"cannot read {path}: {exc}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _file_batches(source: SourceConfig, since: str | None, batch_size: int) -> Iterator[RawBatch]:
+    frame = read_file(source)
+    check_columns(source, list(frame.columns), f"{source.path.name if source.path else source.path}")
+    repl = source.replication_key
+    if repl:
+        fmt = next((source.formats.get(f) for f, c in source.columns.items() if c == repl), None)
+        text = frame[repl].astype(str).str.strip().replace("", None)
+        ts = parse_dates(text, fmt or "iso")
+        if since is not None:
+            wm = pd.to_datetime(since, errors="coerce")
+            keep = ts >= wm if not pd.isna(wm) else pd.Series(True, index=frame.index)
+            frame, ts = frame[keep], ts[keep]
+        order = frame.assign(_repl=ts).sort_values(["_repl", *source.primary_key], kind="stable", na_position="first")
+        frame, ts = order.drop(columns="_repl"), order["_repl"]
+    for start in range(0, len(frame), batch_size):
+        chunk = frame.iloc[start:start + batch_size].reset_index(drop=True)
+        mark = None
+        if repl:
+            top = ts.iloc[start:start + batch_size].max()
+            mark = None if pd.isna(top) else top.isoformat(sep=" ")
+        yield RawBatch(chunk, mark)

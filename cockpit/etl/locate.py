@@ -1,0 +1,146 @@
+"""Placing rows on a grid: by grid code, by address text, or by coordinates (point in polygon).
+
+``AreaIndex`` is built once per ETL pass from the warehouse ``area`` table. Every lookup takes and
+returns pandas Series aligned with its input, so a batch is resolved in a few vectorised passes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class Polygon:
+    grid_code: str
+    rings: list[np.ndarray]  # each (n, 2) lon/lat, closed or not
+    bbox: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+
+
+@dataclass
+class AreaIndex:
+    """Codes, names and grid polygons of the area hierarchy."""
+
+    codes: set[str] = field(default_factory=set)
+    grids: set[str] = field(default_factory=set)
+    parent: dict[str, str | None] = field(default_factory=dict)
+    grid_by_village_seq: dict[tuple[str, int], str] = field(default_factory=dict)
+    village_by_township_name: dict[tuple[str, str], str] = field(default_factory=dict)
+    villages_by_name: dict[str, list[str]] = field(default_factory=dict)
+    townships: dict[str, str] = field(default_factory=dict)  # township code -> name
+    polygons: list[Polygon] = field(default_factory=list)
+
+    @classmethod
+    def from_frame(cls, areas: pd.DataFrame) -> AreaIndex:
+        """``areas``: columns code, name, level, parent_code, seq, geometry (GeoJSON text)."""
+        idx = cls()
+        for row in areas.itertuples(index=False):
+            idx.codes.add(row.code)
+            idx.parent[row.code] = row.parent_code
+            if row.level == "township":
+                idx.townships[row.code] = row.name
+        for row in areas.itertuples(index=False):
+            if row.level == "village":
+                idx.village_by_township_name[(row.parent_code, row.name)] = row.code
+                idx.villages_by_name.setdefault(row.name, []).append(row.code)
+            elif row.level == "grid":
+                idx.grids.add(row.code)
+                if row.parent_code and row.seq is not None and not pd.isna(row.seq):
+                    idx.grid_by_village_seq[(row.parent_code, int(row.seq))] = row.code
+                rings = _rings(row.geometry)
+                if rings:
+                    allpts = np.vstack(rings)
+                    idx.polygons.append(Polygon(row.code, rings, (*allpts.min(axis=0), *allpts.max(axis=0))))
+        return idx
+
+    # ------------------------------------------------------------ lookups
+    def known_grids(self, codes: pd.Series) -> pd.Series:
+        """True where the code is a grid of the area registry."""
+        return codes.isin(self.grids)
+
+    def village_of(self, grid_codes: pd.Series) -> pd.Series:
+        return grid_codes.map(self.parent)
+
+    def grids_from_address(self, text: pd.Series) -> pd.Series:
+        """Grid code for ``…<township>…<village name><N>组…`` addresses; None where unresolvable."""
+        out = pd.Series(None, index=text.index, dtype=object)
+        if not self.villages_by_name or text.empty:
+            return out
+        names = sorted(self.villages_by_name, key=len, reverse=True)
+        pattern = "(" + "|".join(re.escape(n) for n in names) + r")\s*(\d{1,3})\s*组"
+        parts = text.fillna("").astype(str).str.extract(pattern)
+        found = parts[0].notna()
+        if not found.any():
+            return out
+        village_name, seq = parts[0][found], parts[1][found].astype(int)
+        sub = text[found].astype(str)
+        village = pd.Series(None, index=sub.index, dtype=object)
+        # a village name repeats across townships: the township named in the text decides
+        for tcode, tname in self.townships.items():
+            here = village.isna() & sub.str.contains(tname, regex=False)
+            if here.any():
+                village[here] = [self.village_by_township_name.get((tcode, n)) for n in village_name[here]]
+        unique = {n: c[0] for n, c in self.villages_by_name.items() if len(c) == 1}
+        rest = village.isna()
+        village[rest] = village_name[rest].map(unique)
+        grid = [self.grid_by_village_seq.get((v, s)) if v is not None and not pd.isna(v) else None
+                for v, s in zip(village, seq)]
+        out[found] = grid
+        return out
+
+    def grids_from_points(self, lon: pd.Series, lat: pd.Series) -> pd.Series:
+        """Grid code whose polygon contains (lon, lat); None outside every grid."""
+        out = np.full(len(lon), None, dtype=object)
+        x = pd.to_numeric(lon, errors="coerce").to_numpy(dtype=float)
+        y = pd.to_numeric(lat, errors="coerce").to_numpy(dtype=float)
+        todo = ~(np.isnan(x) | np.isnan(y))
+        for poly in self.polygons:
+            x0, y0, x1, y1 = poly.bbox
+            cand = todo & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+            if not cand.any():
+                continue
+            where = np.flatnonzero(cand)
+            inside = points_in_rings(x[where], y[where], poly.rings)
+            hit = where[inside]
+            out[hit] = poly.grid_code
+            todo[hit] = False
+        return pd.Series(out, index=lon.index, dtype=object)
+
+
+def points_in_rings(x: np.ndarray, y: np.ndarray, rings: list[np.ndarray]) -> np.ndarray:
+    """Even-odd ray casting over all points at once: the first ring is the outline, the others holes
+    (or further parts of a multipolygon, which even-odd treats correctly when they do not overlap)."""
+    inside = np.zeros(len(x), dtype=bool)
+    for ring in rings:
+        xs, ys = ring[:, 0], ring[:, 1]
+        xe, ye = np.roll(xs, -1), np.roll(ys, -1)
+        for xa, ya, xb, yb in zip(xs, ys, xe, ye):
+            if ya == yb:
+                continue
+            crosses = (ya > y) != (yb > y)
+            xcross = xa + (y - ya) * (xb - xa) / (yb - ya)
+            inside ^= crosses & (x < xcross)
+    return inside
+
+
+def _rings(geometry: object) -> list[np.ndarray]:
+    if geometry is None or (isinstance(geometry, float) and np.isnan(geometry)) or not str(geometry).strip():
+        return []
+    try:
+        geo = json.loads(geometry) if isinstance(geometry, str) else geometry
+    except ValueError:
+        return []
+    if geo.get("type") == "Feature":
+        geo = geo.get("geometry") or {}
+    coords = geo.get("coordinates") or []
+    if geo.get("type") == "Polygon":
+        polys = [coords]
+    elif geo.get("type") == "MultiPolygon":
+        polys = coords
+    else:
+        return []
+    return [np.asarray(ring, dtype=float)[:, :2] for poly in polys for ring in poly if len(ring) >= 3]
