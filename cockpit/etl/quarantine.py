@@ -39,10 +39,10 @@ def issues(b: Batch, run_id: int | None, now: datetime) -> list[dict]:
         raw = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
         out.append({
             "source": b.source.name,
-            "source_key": b.key.iloc[i],
+            "source_key": _plain(b.key.iloc[i]),
             "fingerprint": fingerprint(raw),
             "rule": b.rule.iloc[i],
-            "field": b.field.iloc[i],
+            "field": _plain(b.field.iloc[i]),
             "reason": mask_text(str(b.reason.iloc[i])),
             "raw": mask_text(raw),
             "run_id": run_id,
