@@ -90,7 +90,7 @@ class AreaIndex:
         grid = [self.grid_by_village_seq.get((v, s)) if v is not None and not pd.isna(v) else None
                 for v, s in zip(village, seq)]
         out[found] = grid
-        return out
+        return out.astype(object).where(out.notna(), None)
 
     def grids_from_points(self, lon: pd.Series, lat: pd.Series) -> pd.Series:
         """Grid code whose polygon contains (lon, lat); None outside every grid."""

@@ -77,11 +77,11 @@ def parse_dates(text: pd.Series, fmt: str | None) -> pd.Series:
 
 
 def format_datetimes(ts: pd.Series) -> pd.Series:
-    return ts.dt.strftime(DATETIME_STORAGE).where(ts.notna(), None).astype(object)
+    return ts.dt.strftime(DATETIME_STORAGE).astype(object).where(ts.notna(), None)
 
 
 def format_dates(ts: pd.Series) -> pd.Series:
-    return ts.dt.strftime(DATE_STORAGE).where(ts.notna(), None).astype(object)
+    return ts.dt.strftime(DATE_STORAGE).astype(object).where(ts.notna(), None)
 
 
 def _char_matrix(values: pd.Series, width: int) -> np.ndarray:
