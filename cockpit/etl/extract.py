@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -140,12 +141,18 @@ def _sql_batches(source: SourceConfig, since: str | None, batch_size: int) -> It
                     rows = result.fetchmany(batch_size)
                     if not rows:
                         break
-                    frame = pd.DataFrame.from_records(rows, columns=available, coerce_float=False)
+                    frame = _frame(rows, available)
                     yield RawBatch(frame, _batch_watermark(frame[repl]) if repl else None)
         except sa.exc.SQLAlchemyError as exc:
             raise SourceUnavailable(f"cannot read {where}: {_short(exc)}") from exc
     finally:
         engine.dispose()
+
+
+def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
+    """Rows to a frame of object columns (raw values kept as read)."""
+    cols = list(zip(*rows))
+    return pd.DataFrame({name: np.array(col, dtype=object) for name, col in zip(columns, cols)}, columns=columns)
 
 
 def _short(exc: Exception) -> str:

@@ -30,7 +30,6 @@ MAIN_TIME_FIELD = {
     "inspection": "inspected_at",
     "indicator_value": "period_start",
 }
-LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -63,18 +62,7 @@ def prepare(frame: pd.DataFrame, target: Target, loaded_at: datetime) -> pd.Data
 
 def _python_columns(frame: pd.DataFrame) -> list[list]:
     """Column-wise lists of plain Python values (None for missing), for the DBAPI."""
-    out = []
-    for col in frame.columns:
-        s = frame[col]
-        if pd.api.types.is_bool_dtype(s) and s.dtype != object:
-            values = [int(v) for v in s.tolist()]
-        elif s.dtype == object:
-            values = [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else
-                      (int(v) if isinstance(v, bool) else v) for v in s.tolist()]
-        else:
-            values = s.astype(object).where(s.notna(), None).tolist()
-        out.append(values)
-    return out
+    return [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
 
 
 def upsert(conn: Connection, target: Target, frame: pd.DataFrame, loaded_at: datetime) -> LoadOutcome:
@@ -108,25 +96,26 @@ def _outcome(target: Target, keys: list, times: list) -> LoadOutcome:
 
 # ---------------------------------------------------------------- SQLite
 def _stored_hashes(cur, target: Target, frame: pd.DataFrame) -> pd.Series:
-    """The row_hash already stored for each row's business key (None where new)."""
+    """The row_hash already stored for each row's business key (None where new): the batch's keys
+    go into a temporary table joined with the target on its key index."""
     key = list(target.business_key)
     table = _q(target.table)
-    if cur.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
-        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    none = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    if tuple(key) == ("src_source", "src_key"):
+        probe = cur.execute(f"SELECT 1 FROM {table} WHERE src_source = ? LIMIT 1", (frame["src_source"].iloc[0],))
+    else:
+        probe = cur.execute(f"SELECT 1 FROM {table} LIMIT 1")
+    if probe.fetchone() is None:
+        return none
     tuples = list(zip(*_python_columns(frame[key])))
-    found: dict[tuple, str] = {}
     cols = ", ".join(_q(c) for c in key)
-    for start in range(0, len(tuples), LOOKUP_CHUNK):
-        chunk = tuples[start:start + LOOKUP_CHUNK]
-        if len(key) == 1:
-            sql = f"SELECT {cols}, row_hash FROM {table} WHERE {cols} IN ({', '.join('?' for _ in chunk)})"
-            params = [t[0] for t in chunk]
-        else:
-            row = "(" + ", ".join("?" for _ in key) + ")"
-            sql = f"SELECT {cols}, row_hash FROM {table} WHERE ({cols}) IN (VALUES {', '.join(row for _ in chunk)})"
-            params = [v for t in chunk for v in t]
-        for r in cur.execute(sql, params):
-            found[tuple(r[:-1])] = r[-1]
+    cur.execute("DROP TABLE IF EXISTS temp.etl_keys")
+    cur.execute(f"CREATE TEMP TABLE etl_keys ({cols})")
+    cur.executemany(f"INSERT INTO temp.etl_keys VALUES ({', '.join('?' for _ in key)})", tuples)
+    on = " AND ".join(f"t.{_q(c)} = k.{_q(c)}" for c in key)
+    found = {tuple(r[:-1]): r[-1] for r in cur.execute(
+        f"SELECT {', '.join('t.' + _q(c) for c in key)}, t.row_hash FROM temp.etl_keys k JOIN {table} t ON {on}")}
+    cur.execute("DROP TABLE temp.etl_keys")
     return pd.Series([found.get(t) for t in tuples], index=frame.index, dtype=object)
 
 

@@ -25,12 +25,20 @@ def as_text(values: pd.Series) -> pd.Series:
     """Source values as stripped text, None where empty. Integral floats lose their ``.0``
     (a code read as REAL 3.0 is the code "3")."""
     s = values.astype(object)
-    floats = s.map(lambda v: isinstance(v, float))
-    if floats.any():
-        s = s.copy()
-        s[floats] = [None if np.isnan(v) else (str(int(v)) if v.is_integer() else repr(v)) for v in s[floats]]
     nulls = s.isna()
-    text = s.where(nulls, s.astype(str).str.strip())
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind == "empty":
+        return pd.Series([None] * len(s), index=s.index, dtype=object)
+    if kind in ("floating", "mixed-integer-float", "mixed", "decimal"):
+        floats = s.map(lambda v: isinstance(v, float))
+        if floats.any():
+            s = s.copy()
+            s[floats] = [None if np.isnan(v) else (str(int(v)) if v.is_integer() else repr(v)) for v in s[floats]]
+            nulls = s.isna()
+    if kind == "integer":
+        text = s.where(nulls, s.astype(str))
+    else:
+        text = s.where(nulls, s.astype(str).str.strip())
     return text.where(~nulls & (text != ""), None)
 
 

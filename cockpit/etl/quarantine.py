@@ -34,8 +34,9 @@ def issues(b: Batch, run_id: int | None, now: datetime) -> list[dict]:
     """The dq_issue rows for the rejected rows of a standardised batch."""
     bad = b.rule.notna()
     out = []
-    for i in np.flatnonzero(bad.to_numpy()):
-        row = {str(k): _plain(v) for k, v in b.raw.iloc[i].items()}
+    records = b.raw[bad].to_dict(orient="records")
+    for i, record in zip(np.flatnonzero(bad.to_numpy()), records):
+        row = {str(k): _plain(v) for k, v in record.items()}
         raw = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
         out.append({
             "source": b.source.name,

@@ -8,6 +8,7 @@ Steps are vectorised over the batch; each can be called alone in tests with a ha
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -52,6 +53,7 @@ class Batch:
     reason: pd.Series = None  # type: ignore[assignment]
     key: pd.Series = None  # type: ignore[assignment]  # src_key per row ('|'-joined primary key) or None
     seen_keys: set[str] | None = None  # keys loaded earlier in the same run (duplicates across batches)
+    _inputs: dict[str, pd.Series] = dataclasses.field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.raw = self.raw.reset_index(drop=True)
@@ -72,23 +74,31 @@ class Batch:
 
     def input(self, fld: str) -> pd.Series:
         """The raw input field as stripped text (None where empty): a mapped column or a constant."""
-        if fld in self.source.columns:
-            return parse.as_text(self.raw[self.source.columns[fld]])
-        if fld in self.source.constants:
-            return parse.as_text(pd.Series([self.source.constants[fld]] * len(self.raw), dtype=object))
-        return pd.Series([None] * len(self.raw), dtype=object)
+        if fld not in self._inputs:
+            if fld in self.source.columns:
+                value = parse.as_text(self.raw[self.source.columns[fld]])
+            elif fld in self.source.constants:
+                value = parse.as_text(pd.Series([self.source.constants[fld]] * len(self.raw), dtype=object))
+            else:
+                value = pd.Series([None] * len(self.raw), dtype=object)
+            self._inputs[fld] = value
+        return self._inputs[fld].copy()
 
     def fields_of(self, *types: str) -> list[str]:
         t = self.target
         return [f for f, spec in t.fields.items() if spec.type in types and (f in self.source.columns or f in self.source.constants)]
 
-    def reject(self, mask: pd.Series, rule: str, fld: str | None, reasons: pd.Series | str) -> None:
-        """Reject rows in ``mask`` that are still alive."""
+    def reject(self, mask: pd.Series, rule: str, fld: str | None,
+               reasons: pd.Series | str | Callable[[pd.Series], pd.Series]) -> None:
+        """Reject rows in ``mask`` that are still alive. ``reasons`` may be a function of the rejected
+        rows' mask, so the text is built only for them."""
         hit = mask.fillna(False).astype(bool) & self.alive
         if not hit.any():
             return
         self.rule[hit] = rule
         self.field[hit] = fld
+        if callable(reasons):
+            reasons = reasons(hit)
         self.reason[hit] = reasons[hit] if isinstance(reasons, pd.Series) else reasons
 
     def column_label(self, fld: str) -> str:
@@ -127,7 +137,7 @@ def check_duplicates(b: Batch, ctx: Context) -> None:
     if b.seen_keys:
         dup |= alive & b.key.isin(b.seen_keys)
     label = "+".join(b.source.primary_key)
-    b.reject(dup, "duplicate", label, "duplicate of primary key " + b.key.map(repr) + " earlier in the extract")
+    b.reject(dup, "duplicate", label, lambda h: "duplicate of primary key " + b.key[h].map(repr) + " earlier in the extract")
 
 
 def check_id_numbers(b: Batch, ctx: Context) -> None:
@@ -137,7 +147,7 @@ def check_id_numbers(b: Batch, ctx: Context) -> None:
         present = text.notna()
         valid = parse.valid_id_numbers(text.where(present, ""))
         b.reject(present & ~valid, "invalid_id_number", fld,
-                 f"{b.column_label(fld)}: " + _quote(text.map(_mask_any)) + " fails the GB 11643 check digit")
+                 lambda h: f"{b.column_label(fld)}: " + _quote(text[h].map(_mask_any)) + " fails the GB 11643 check digit")
         _personal_number(b, ctx, fld, text.str.upper(), _mask_id)
 
 
@@ -148,7 +158,7 @@ def check_credit_codes(b: Batch, ctx: Context) -> None:
         present = text.notna()
         valid = parse.valid_credit_codes(text.where(present, ""))
         b.reject(present & ~valid, "invalid_credit_code", fld,
-                 f"{b.column_label(fld)}: " + _quote(text) + " fails the GB 32100 check character")
+                 lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + " fails the GB 32100 check character")
         b.values[fld] = text.where(present & valid, None)
 
 
@@ -159,7 +169,7 @@ def check_phones(b: Batch, ctx: Context) -> None:
         present = text.notna()
         valid = parse.valid_phones(text.where(present, ""))
         b.reject(present & ~valid, "invalid_phone", fld,
-                 f"{b.column_label(fld)}: " + _quote(text.map(_mask_any)) + " is not a phone number")
+                 lambda h: f"{b.column_label(fld)}: " + _quote(text[h].map(_mask_any)) + " is not a phone number")
         _personal_number(b, ctx, fld, text, _mask_phone)
 
 
@@ -170,7 +180,7 @@ def parse_date_fields(b: Batch, ctx: Context) -> None:
         text = b.input(fld)
         ts = parse.parse_dates(text, fmt)
         b.reject(text.notna() & ts.isna(), "bad_date", fld,
-                 f"{b.column_label(fld)}: " + _quote(text) + f" is not a valid date in format {fmt!r}")
+                 lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + f" is not a valid date in format {fmt!r}")
         typ = b.target.fields[fld].type
         b.values[fld] = parse.format_dates(ts) if typ == "date" else parse.format_datetimes(ts)
 
@@ -185,13 +195,13 @@ def map_codes(b: Batch, ctx: Context) -> None:
             continue
         mapped = text.map(mapping)
         b.reject(text.notna() & mapped.isna(), "unknown_code", fld,
-                 f"{b.column_label(fld)}: code " + _quote(text) + f" is not in [sources.{b.source.name}.values.{fld}]")
+                 lambda h: f"{b.column_label(fld)}: code " + _quote(text[h]) + f" is not in [sources.{b.source.name}.values.{fld}]")
         b.values[fld] = mapped.where(text.notna(), None).astype(object)
     for fld in b.fields_of("bool"):
         text = b.input(fld)
         flags = parse.parse_bools(text)
         b.reject(text.notna() & flags.isna(), "unknown_code", fld,
-                 f"{b.column_label(fld)}: " + _quote(text) + " is not a yes/no value (1/0, true/false, 是/否)")
+                 lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + " is not a yes/no value (1/0, true/false, 是/否)")
         b.values[fld] = flags
     for fld in b.fields_of("geometry"):
         b.values[fld] = b.input(fld)
@@ -212,7 +222,7 @@ def locate(b: Batch, ctx: Context) -> None:
     given = grid_in.notna()
     known = ctx.areas.known_grids(grid_in)
     b.reject(given & ~known, "unknown_location", "grid_code",
-             f"{b.column_label('grid_code')}: " + _quote(grid_in) + " is not a grid of the area registry")
+             lambda h: f"{b.column_label('grid_code')}: " + _quote(grid_in[h]) + " is not a grid of the area registry")
     grid[given & known] = grid_in[given & known]
     address = b.input("address")
     todo = b.alive & grid.isna() & address.notna()
@@ -224,10 +234,10 @@ def locate(b: Batch, ctx: Context) -> None:
         grid[todo] = ctx.areas.grids_from_points(lon[todo], lat[todo])
     missing = grid.isna()
     reason = pd.Series("no grid_code, address or coordinates to place the row on a grid", index=b.raw.index)
-    has_coords = lon.notna() & lat.notna()
+    has_coords = lon.notna() & lat.notna() & missing
     reason[has_coords] = (f"{b.column_label('lon')}/lat: (" + lon[has_coords].astype(str) + ", "
                           + lat[has_coords].astype(str) + ") lies in no grid")
-    has_address = address.notna()
+    has_address = address.notna() & missing
     reason[has_address] = (f"{b.column_label('address')}: " + _quote(address[has_address])
                            + " names no known village and 组 (grid)")
     fld = np.where(has_address, "address", np.where(has_coords, "lon", "grid_code"))
@@ -255,7 +265,7 @@ def parse_numbers(b: Batch, ctx: Context) -> None:
         if b.target.fields[fld].type == "int":
             bad |= num.notna() & ((num % 1 != 0) | (num.abs() > INT32))
             what = "a whole number"
-        b.reject(bad, "bad_number", fld, f"{b.column_label(fld)}: " + _quote(text) + f" is not {what}")
+        b.reject(bad, "bad_number", fld, lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + f" is not {what}")
         if b.target.fields[fld].type == "int":
             b.values[fld] = num.where(~bad).round().astype("Int64")
         else:
@@ -271,7 +281,7 @@ def check_references(b: Batch, ctx: Context) -> None:
         values = b.values[fld]
         known = values.isin(ctx.ref_codes(spec.ref))
         b.reject(values.notna() & ~known, "unknown_reference", fld,
-                 f"{b.column_label(fld)}: " + _quote(values) + f" is not a known {spec.ref} code")
+                 lambda h: f"{b.column_label(fld)}: " + _quote(values[h]) + f" is not a known {spec.ref} code")
 
 
 def derive_target_columns(b: Batch, ctx: Context) -> None:
@@ -328,17 +338,15 @@ def _personal_number(b: Batch, ctx: Context, fld: str, text: pd.Series, mask: Ca
 
 # ---------------------------------------------------------------- output
 def row_hashes(frame: pd.DataFrame) -> pd.Series:
-    """A 32-hex-character hash of each row's standardised values (NULL-safe, dtype-independent)."""
+    """A 32-hex-character hash of each row's standardised values. The steps give every column a
+    fixed dtype (text/None as object, Int64, float64), so equal rows hash equal across batches."""
     if frame.empty:
         return pd.Series([], dtype=object)
-    text = None
-    for col in sorted(frame.columns):
-        values = frame[col]
-        part = values.astype(str).where(values.notna(), "\x00")
-        text = part if text is None else text + "\x1f" + part
-    h1 = pd.util.hash_pandas_object(text, index=False, hash_key="cockpit-row-hash").to_numpy()
-    h2 = pd.util.hash_pandas_object(text, index=False, hash_key="cockpit-row-2nd!").to_numpy()
-    return pd.Series([f"{a:016x}{b:016x}" for a, b in zip(h1, h2)], index=frame.index, dtype=object)
+    ordered = frame[sorted(frame.columns)]
+    h1 = pd.util.hash_pandas_object(ordered, index=False, hash_key="cockpit-row-hash").to_numpy()
+    h2 = pd.util.hash_pandas_object(ordered, index=False, hash_key="cockpit-row-2nd!").to_numpy()
+    return pd.Series(np.char.add(np.char.zfill(np.char.mod("%x", h1), 16), np.char.zfill(np.char.mod("%x", h2), 16)),
+                     index=frame.index, dtype=object)
 
 
 def output_frame(b: Batch, table_columns: list[str], run_id: int | None) -> pd.DataFrame:
