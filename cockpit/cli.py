@@ -159,6 +159,11 @@ def cmd_db(args: argparse.Namespace) -> int:
     elif args.db_command == "downgrade":
         migrate.downgrade(url, args.revision)
         print(f"warehouse {_safe_url(url)} downgraded to {migrate.current_revision(url) or 'base (empty)'}")
+    elif args.db_command == "rebuild-aggregates":
+        from cockpit.aggregates import rebuild_event_days
+        from cockpit.warehouse.db import engine_for
+
+        print(f"agg_event_day: {rebuild_event_days(engine_for(url))} rows rebuilt from the event table")
     else:
         current, head = migrate.current_revision(url), migrate.head_revision()
         state = "up to date" if current == head else f"behind: head is {head}, run `python -m cockpit db upgrade`"
@@ -297,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="full reconciliation: read everything, not just what changed")
 
     p = command("db", cmd_db, "warehouse migrations", "Warehouse schema migrations.")
-    dbs = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade,downgrade,current}")
+    dbs = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade,downgrade,current,rebuild-aggregates}")
     up = dbs.add_parser("upgrade", help="migrate to the latest revision (or REV)", description="Migrate the warehouse "
                         "to the latest revision (or to REV) and refresh the reference code lists.")
     up.add_argument("revision", nargs="?", default="head", metavar="REV")
@@ -305,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "(a revision id, -1, or base). Dropped tables lose their data.")
     down.add_argument("revision", metavar="REV")
     dbs.add_parser("current", help="show the current revision", description="Show the warehouse's current revision.")
+    dbs.add_parser("rebuild-aggregates", help="recompute the read-side aggregates",
+                   description="Recompute the aggregates the screens read (the ETL keeps them up to date; "
+                   "use this after restoring a backup or editing facts by hand).")
 
     command("scheduler", cmd_scheduler, "run the scheduler (one per deployment)",
             "Run the ETL on its schedule (every source on its interval, a daily full reconciliation) and the weekly "

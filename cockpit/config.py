@@ -193,6 +193,9 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
         raise ConfigError(file, "include", "expected a list of file names", 'write include = ["sources/demo.toml"]')
     for inc in includes:
         inc_file = (file.parent / inc).resolve()
+        if not inc_file.is_file():
+            raise ConfigError(inc_file, "include", f"the included file does not exist (listed in {file.name})",
+                              f"create it, or remove {inc!r} from include in {file.name}")
         inc_data = _read_toml(inc_file)
         extra = set(inc_data) - {"sources"}
         if extra:
@@ -233,7 +236,9 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
         for key in section:
             section[key] = _expand(section[key], placeholders)
     placeholders["sources_dir"] = str(Path(settings["demo"]["sources_dir"]).resolve())
-    _check_url(file, "warehouse.url", settings["warehouse"]["url"])
+    url_env = next((n for n in ("COCKPIT_WAREHOUSE_URL", *(a for a, sk in ENV_ALIASES.items()
+                                                           if sk == ("warehouse", "url"))) if n in env), None)
+    _check_url(Path(f"${url_env}") if url_env else file, "warehouse.url", settings["warehouse"]["url"])
     if settings["app"]["language"] not in ("zh", "en"):
         raise ConfigError(file, "app.language", f"unknown language {settings['app']['language']!r}", 'use "zh" or "en"')
 

@@ -150,11 +150,14 @@ def simulate_step(out_dir: Path, *, seed: int, now: datetime) -> dict:
                 note(s, "updated", f"{st[0]}|{hour_s}")
     el_td = TableData("civil_affairs", "zhyl_sbsj", readings.ELDERLY_COLUMNS, ("sbbh", "cjsj"), "jlid", "scsj")
     quiet = readings.quiet_elderly(w)
+    # uploads are stamped past the newest one already there, so an incremental load sees them
+    last_upload = con("civil_affairs").execute("SELECT MAX(scsj) FROM zhyl_sbsj").fetchone()[0]
+    uploaded = max(at, from_epoch(last_upload) + timedelta(seconds=1)) if last_upload is not None else at
     for i in rng.sample(w.elderly, min(len(w.elderly), 5)):
         p = w.persons[i]
         litres, opens = readings.slot_values(rng, at, i in quiet)
         insert(el_td, [next_n("civil_affairs", "zhyl_sbsj", "jlid"), readings.device_of(w, i), p.id_number, p.grid.code,
-                       at, litres, opens, at])
+                       at, litres, opens, uploaded])
     # --- a late correction of a monthly statistic
     sc = con("statistics")
     rows = sc.execute("SELECT id, zbz, gxsj FROM tj_ybsj WHERE typeof(zbz) = 'real' AND id IS NOT NULL "

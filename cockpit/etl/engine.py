@@ -14,6 +14,7 @@ from typing import Callable
 import pandas as pd
 from sqlalchemy import Engine, select, update
 
+from cockpit import aggregates as _aggregates  # noqa: F401  (registers the after-load hook)
 from cockpit import hooks
 from cockpit.config import Config, ConfigError, SourceConfig
 from cockpit.etl import load, quarantine, runs, watermark

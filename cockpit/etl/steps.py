@@ -356,7 +356,12 @@ def output_frame(b: Batch, table_columns: list[str], run_id: int | None) -> pd.D
     frame = pd.DataFrame(cols, index=b.raw.index[alive])
     frame["src_source"] = b.source.name
     frame["src_key"] = b.key[alive]
-    frame["row_hash"] = row_hashes(frame)
+    # The source's version (its replication value) is part of the hash: a source update that
+    # changes no mapped value (a status step that maps to the same code) is still a new version,
+    # loaded and traced to its run; an unchanged row re-read by a full run still hashes equal.
+    rep = b.source.replication_key
+    hashed = frame.assign(_version=b.raw.loc[alive, rep].astype(str).to_numpy()) if rep in b.raw.columns else frame
+    frame["row_hash"] = row_hashes(hashed)
     frame["src_run_id"] = run_id
     return frame
 
