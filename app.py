@@ -14,9 +14,11 @@ import dash
 import flask
 from dash import Input, Output, dcc, html
 
+from cockpit.auth import CSRF_URL, current_scope, current_user, install
 from cockpit.i18n import t
 from cockpit.reference import BOARDS
-from pages._common import LANG_COOKIE, current_lang
+from pages._access import allowed
+from pages._common import LANG_COOKIE, config, current_lang, engine
 
 VENDOR_DIR = files("flask_bootstrap") / "static" / "bootstrap5"
 VENDOR_URL = "/vendor/bootstrap5/"
@@ -30,10 +32,12 @@ app = dash.Dash(
     title="基层智治驾驶舱",
     update_title=None,
     external_stylesheets=[VENDOR_URL + "css/bootstrap.min.css", VENDOR_URL + "css/font/bootstrap-icons.min.css"],
-    external_scripts=[VENDOR_URL + "js/bootstrap.min.js"],
+    external_scripts=[VENDOR_URL + "js/bootstrap.min.js", CSRF_URL],
     meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
 )
 server = app.server
+# Login, sessions, CSRF, kiosk access and the privacy filter: every route below needs a session.
+install(server, config(), engine())
 
 
 @server.route(VENDOR_URL + "<path:filename>")
@@ -53,16 +57,35 @@ def remember_language(response: flask.Response) -> flask.Response:
 
 
 def _nav_links(lang: str) -> list:
-    """Links from the page registry; the boards entry expands into one link per board."""
+    """Links from the page registry to the pages the user may open; boards: one link per board in scope."""
+    scope = current_scope()
     links = []
     for p in sorted((p for p in dash.page_registry.values() if p.get("nav")), key=lambda p: p.get("order", 99)):
+        if not allowed(p["module"].rsplit(".", 1)[-1]):
+            continue
         if p["nav"] == "nav.boards":
             links += [dcc.Link([html.I(className=f"bi bi-{p.get('icon', 'circle')} me-1"), t(f"board.{b}", lang)],
-                               href=f"/board/{b}", className="nav-link", id=f"nav-board-{b}") for b in BOARDS]
+                               href=f"/board/{b}", className="nav-link", id=f"nav-board-{b}")
+                      for b in BOARDS if scope.allows_board(b)]
         else:
             links.append(dcc.Link([html.I(className=f"bi bi-{p.get('icon', 'circle')} me-1"), t(p["nav"], lang)],
                                   href=p["relative_path"], className="nav-link"))
     return links
+
+
+def _user_menu(lang: str) -> html.Div | None:
+    """Who is signed in, with their role; change password and sign out (a form that POSTs with the token)."""
+    user = current_user()
+    if user is None or user.id is None:  # nobody, or the kiosk
+        return None
+    return html.Div([
+        html.Span([html.I(className="bi bi-person-circle me-1"), user.display_name or user.username,
+                   html.Small(user.role_label(lang), className="ms-1 opacity-75")], className="navbar-text", id="nav-user"),
+        html.A([html.I(className="bi bi-key me-1"), t("auth.change_password", lang)], href="/password",
+               className="nav-link", id="nav-password"),
+        html.A([html.I(className="bi bi-box-arrow-right me-1"), t("auth.logout", lang)], href="/logout",
+               className="nav-link", id="nav-logout"),
+    ], className="d-flex align-items-center gap-3")
 
 
 app.layout = html.Div([
@@ -87,6 +110,7 @@ def navbar(pathname: str | None, search: str | None):
             dcc.Link([html.I(className="bi bi-grid-3x3-gap-fill me-2"), t("app.title", lang)], href="/",
                      className="navbar-brand"),
             html.Div(_nav_links(lang), className="navbar-nav flex-row gap-3 me-auto"),
+            _user_menu(lang),
             switch,
         ], className="container-fluid d-flex align-items-center gap-3"),
     ], "cockpit-nav navbar navbar-dark bg-primary navbar-expand px-2"

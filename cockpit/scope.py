@@ -27,5 +27,9 @@ class Scope:
         """True if ``code`` is one of the scope's areas or lies under one (codes are hierarchical prefixes)."""
         return self.areas is None or any(code.startswith(a) for a in self.areas)
 
+    def allows_navigating(self, code: str) -> bool:
+        """True if ``code`` is in scope or above a scope area (the way down to it)."""
+        return self.allows_area(code) or any(a.startswith(code) for a in self.areas or ())
+
 
 EVERYTHING = Scope.everything()

@@ -1,13 +1,14 @@
 """The viewer's scope: the single place every page callback obtains it from.
 
-Until login exists everything is in scope; the access-control core will replace the body of
-``current_scope`` (reading the logged-in user from the session) without touching the pages.
+It is the logged-in user's scope (``cockpit.auth``): enforced in SQL by every query, so a forged
+callback asking for another area, board or department gets nothing of it.
 """
 
 from __future__ import annotations
 
-from cockpit.scope import EVERYTHING, Scope
+from cockpit.auth import current_scope as _auth_scope
+from cockpit.scope import Scope
 
 
 def current_scope() -> Scope:
-    return EVERYTHING
+    return _auth_scope()

@@ -73,18 +73,7 @@ def kpi_card(row: dict, lang: str, link: str | None, *, big: bool = False) -> ht
 
 def records_table(df: pd.DataFrame, lang: str, *, table_id: str, page_size: int = 15) -> dash_table.DataTable:
     """The records behind a number (``queries.events.event_records``). Reporters only masked."""
-    rows = []
-    for r in df.to_dict("records"):
-        rows.append({
-            "id": r["id"],
-            "reported_at": pd.Timestamp(r["reported_at"]).strftime("%Y-%m-%d %H:%M"),
-            "title": r.get("title") or "",
-            "category": r.get(f"category_{lang}") or r.get("category_code"),
-            "channel": r.get(f"channel_{lang}") or r.get("channel"),
-            "grid": r.get("grid_name") or r.get("grid_code"),
-            "status": t(f"status.{r['status']}", lang),
-            "reporter": r.get("reporter_masked") or "",
-        })
+    rows = record_rows(df, lang)
     cols = [("id", "ID")] + [(k, t(f"col.{k}", lang)) for k in
                              ("reported_at", "title", "category", "channel", "grid", "status", "reporter")]
     return dash_table.DataTable(
@@ -99,6 +88,23 @@ def records_table(df: pd.DataFrame, lang: str, *, table_id: str, page_size: int 
     )
 
 
+def record_rows(df: pd.DataFrame, lang: str) -> list[dict]:
+    """Event records as table rows with localised labels (shared by the tables and the CSV export)."""
+    rows = []
+    for r in df.to_dict("records"):
+        rows.append({
+            "id": r["id"],
+            "reported_at": pd.Timestamp(r["reported_at"]).strftime("%Y-%m-%d %H:%M"),
+            "title": r.get("title") or "",
+            "category": r.get(f"category_{lang}") or r.get("category_code"),
+            "channel": r.get(f"channel_{lang}") or r.get("channel"),
+            "grid": r.get("grid_name") or r.get("grid_code"),
+            "status": t(f"status.{r['status']}", lang),
+            "reporter": r.get("reporter_masked") or "",
+        })
+    return rows
+
+
 def notices(bad: list[str], lang: str) -> html.Div:
     if not bad:
         return html.Div()
@@ -109,3 +115,19 @@ def notices(bad: list[str], lang: str) -> html.Div:
 def panel(title: str, body, *, extra=None, cls: str = "") -> html.Div:  # noqa: ANN001
     return html.Div([html.Div([html.H6(title, className="panel-title mb-0"), extra], className="panel-head"),
                      html.Div(body, className="panel-body")], className=f"panel {cls}")
+
+
+CELL = {"fontFamily": "inherit", "fontSize": "0.82rem", "textAlign": "left", "padding": "4px 8px",
+        "whiteSpace": "normal", "height": "auto"}
+
+
+def timestamp(v) -> str:  # noqa: ANN001
+    """A timestamp as YYYY-MM-DD HH:MM; empty for None/NaT."""
+    return "" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")
+
+
+def data_table(table_id: str, rows: list[dict], cols: list[tuple[str, str]], **extra) -> dash_table.DataTable:
+    return dash_table.DataTable(id=table_id, data=rows, columns=[{"id": k, "name": n} for k, n in cols],
+                                page_size=extra.pop("page_size", 12), sort_action="native", style_as_list_view=True,
+                                style_cell=CELL, style_header={"fontWeight": "600"}, style_table={"overflowX": "auto"},
+                                **extra)

@@ -16,6 +16,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from cockpit.i18n import t
 from figures.charts import area_map, ranking_bar
 from pages._common import config, current_lang, engine, href, today
+from pages._access import allowed, denied_notice, guarded
 from pages._scope import current_scope
 from pages._widgets import fmt, kpi_card
 from queries import areas, events, kpis
@@ -86,6 +87,8 @@ def _content(lang: str) -> dict:
 
 def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.Div:
     lang = current_lang(lang)
+    if not allowed("bigscreen"):
+        return denied_notice(lang)
     c = _content(lang)
     kiosk_mode = kiosk == "1"
     nav = [] if kiosk_mode else [
@@ -138,6 +141,7 @@ def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.
     Output("big-ranking", "figure"), Output("big-clock", "children"),
     Input("big-refresh", "n_intervals"), State("big-lang", "data"), prevent_initial_call=True,
 )
+@guarded("bigscreen")
 def refresh(_n: int, lang: str):
     c = _content(lang)
     return (*c["boards"], c["map"], c["codes"], fmt(c.get("open_total", 0)), c["latest"], c["orders"],
@@ -146,6 +150,7 @@ def refresh(_n: int, lang: str):
 
 @dash.callback(Output("big-go", "href"), Input("big-map", "clickData"), State("big-map-codes", "data"),
                prevent_initial_call=True)
+@guarded("drill")
 def drill_from_map(click: dict | None, codes: list[str]):
     code = clicked_code(click, codes)
     return href("/drill", {"village": code, "period": "month"}) if code else no_update

@@ -14,6 +14,8 @@ from cockpit.i18n import name, t
 from cockpit.reference import BOARDS, CATEGORIES, INDICATORS
 from figures.charts import breakdown_bar, event_trend, indicator_trend
 from pages._common import current_lang, engine, href, today
+from pages._access import allowed, denied_notice, guarded
+from pages._export import export_button
 from pages._scope import current_scope
 from pages._widgets import kpi_card, notices, panel, records_table
 from queries import areas, events, kpis
@@ -35,7 +37,7 @@ def resolve_filters(query: dict, board: str | None, *, all_boards: bool = False)
     bad: list[str] = []
     if board not in BOARDS and not (all_boards and board is None):
         bad.append("board")
-        board = None if all_boards else "safety"
+        board = None if all_boards else next((b for b in BOARDS if current_scope().allows_board(b)), "safety")
     f, more = parse_filters(query, today(), board=board)
     bad += more
     db, scope = engine(), current_scope()
@@ -85,6 +87,8 @@ def filter_bar(f: Filters, town: dict | None, lang: str, prefix: str) -> html.Di
 
 def layout(board: str | None = None, lang: str | None = None, **query: str) -> html.Div:
     lang = current_lang(lang)
+    if not allowed("board") or (board in BOARDS and not current_scope().allows_board(board)):
+        return denied_notice(lang)
     f, bad, town = resolve_filters(query, board)
     db, scope = engine(), current_scope()
     area_code = f.area or (town["code"] if town else "")
@@ -119,7 +123,8 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
                                           by_cat["code"].tolist(), lang=lang, highlight=by_cat["n_open"].tolist()))), className="col-lg-6"),
         ], className="row"),
         panel(t("section.records", lang), records_table(records, lang, table_id="board-records"),
-              extra=html.Small(t("section.records_note", lang, n=RECORD_LIMIT), className="panel-note")),
+              extra=html.Div([html.Small(t("section.records_note", lang, n=RECORD_LIMIT), className="panel-note me-2"),
+                              export_button("board", lang)], className="d-flex align-items-center")),
     ], className="page")
 
 
@@ -128,6 +133,7 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
                Input({"role": "filter", "page": "board", "key": ALL}, "start_date"),
                Input({"role": "filter", "page": "board", "key": ALL}, "end_date"),
                State("board-state", "data"), prevent_initial_call=True)
+@guarded("board")
 def apply_filters(values, starts, ends, state):  # noqa: ANN001
     return filters_href(values, starts, ends, state)
 
@@ -166,6 +172,7 @@ def filters_href(values, starts, ends, state) -> str:  # noqa: ANN001
 @dash.callback(Output("board-go", "href", allow_duplicate=True),
                Input("board-by-area", "clickData"), Input("board-by-category", "clickData"),
                State("board-state", "data"), prevent_initial_call=True)
+@guarded("board")
 def drill_from_bar(area_click, cat_click, state):  # noqa: ANN001
     trig = callback_context.triggered_id
     click = area_click if trig == "board-by-area" else cat_click

@@ -12,6 +12,9 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 from cockpit.i18n import t
 from figures.charts import area_map, breakdown_bar
 from pages._common import current_lang, engine, href
+from pages._access import allowed, denied_notice, guarded
+from pages._export import export_button
+from pages._people import care_panel
 from pages._scope import current_scope
 from pages._widgets import kpi_card, notices, panel, records_table
 from pages.bigscreen import clicked_code
@@ -26,6 +29,8 @@ RECORD_LIMIT = 500
 
 def layout(lang: str | None = None, **query: str) -> html.Div:
     lang = current_lang(lang)
+    if not allowed("drill"):
+        return denied_notice(lang)
     board = query.pop("board", None)  # no board: every board
     f, bad, town = resolve_filters(query, board, all_boards=True)
     db, scope = engine(), current_scope()
@@ -73,7 +78,11 @@ def layout(lang: str | None = None, **query: str) -> html.Div:
     records = events.event_records(db, scope, f, limit=RECORD_LIMIT)
     body.append(panel(t("drill.records_of", lang, name=crumbs[-1]["name"] if crumbs else ""),
                       records_table(records, lang, table_id="drill-records"),
-                      extra=html.Small(t("section.records_note", lang, n=RECORD_LIMIT), className="panel-note")))
+                      extra=html.Div([html.Small(t("section.records_note", lang, n=RECORD_LIMIT),
+                                                 className="panel-note me-2"), export_button("drill", lang)],
+                                     className="d-flex align-items-center")))
+    if f.grid:
+        body.append(care_panel(f.grid, lang))
     return html.Div([
         html.Div([html.H4(t("drill.title", lang)),
                   html.Span(t(f"board.{f.board}", lang) if f.board else "", className="text-secondary")], className="page-title"),
@@ -92,6 +101,7 @@ def layout(lang: str | None = None, **query: str) -> html.Div:
                Input({"role": "filter", "page": "drill", "key": ALL}, "start_date"),
                Input({"role": "filter", "page": "drill", "key": ALL}, "end_date"),
                State("drill-state", "data"), prevent_initial_call=True)
+@guarded("drill")
 def apply_filters(values, starts, ends, state):  # noqa: ANN001
     return filters_href(values, starts, ends, state)
 
@@ -99,6 +109,7 @@ def apply_filters(values, starts, ends, state):  # noqa: ANN001
 @dash.callback(Output("drill-go", "href", allow_duplicate=True),
                Input("drill-map", "clickData"), Input("drill-bars", "clickData"),
                State("drill-map-codes", "data"), State("drill-state", "data"), prevent_initial_call=True)
+@guarded("drill")
 def drill_down(map_click, bar_click, codes, state):  # noqa: ANN001
     trig = callback_context.triggered_id
     code = clicked_code(map_click, codes or []) if trig == "drill-map" else clicked_code(bar_click, [])

@@ -11,29 +11,15 @@ from dash import Input, Output, State, dash_table, dcc, html
 from cockpit.i18n import t
 from cockpit.reference import DEPARTMENTS
 from pages._common import config, current_lang, engine, href
+from pages._access import allowed, denied_notice, guarded
 from pages._scope import current_scope
-from pages._widgets import panel
+from pages._widgets import data_table, notices, panel, timestamp
 from queries import governance as gq
 
 dash.register_page(__name__, path="/governance", title="基层智治驾驶舱 · 数据治理", nav="nav.governance",
                    icon="database-check", order=3)
 
 DEPARTMENT_NAMES = {d.code: {"zh": d.name_zh, "en": d.name_en} for d in DEPARTMENTS}
-CELL = {"fontFamily": "inherit", "fontSize": "0.82rem", "textAlign": "left", "padding": "4px 8px",
-        "whiteSpace": "normal", "height": "auto"}
-
-
-def _ts(v) -> str:  # noqa: ANN001
-    return "" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")
-
-
-def _table(table_id: str, rows: list[dict], cols: list[tuple[str, str]], **extra) -> dash_table.DataTable:
-    return dash_table.DataTable(id=table_id, data=rows, columns=[{"id": k, "name": n} for k, n in cols],
-                                page_size=extra.pop("page_size", 12), sort_action="native", style_as_list_view=True,
-                                style_cell=CELL, style_header={"fontWeight": "600"}, style_table={"overflowX": "auto"},
-                                **extra)
-
-
 def sources_rows(lang: str) -> list[dict]:
     cfg = config()
     declared = tuple((s.name, s.department, s.target) for s in cfg.sources.values())
@@ -46,7 +32,7 @@ def sources_rows(lang: str) -> list[dict]:
         rows.append({
             "source": r["source"], "department": DEPARTMENT_NAMES.get(r["department"], {}).get(lang, r["department"]),
             "target": r["target"],
-            "last_success": _ts(r["last_success"]),
+            "last_success": timestamp(r["last_success"]),
             "last_status": t(f"status.{status}", lang) if isinstance(status, str) else "—",
             "freshness": t("fresh.never" if never else "fresh.stale" if r["stale"] else "fresh.ok", lang),
             "stale": bool(r["stale"]), "open_issues": int(r["open_issues"]),
@@ -57,19 +43,24 @@ def sources_rows(lang: str) -> list[dict]:
 
 def layout(lang: str | None = None, source: str | None = None, rule: str | None = None, **_: str) -> html.Div:
     lang = current_lang(lang)
+    if not allowed("governance"):
+        return denied_notice(lang)
     db, scope = engine(), current_scope()
     src_rows = sources_rows(lang)
     runs = gq.etl_runs(db, scope, limit=100)
-    run_rows = [{"id": r["id"], "source": r["source"], "started": _ts(r["started_at"]), "ended": _ts(r["ended_at"]),
+    run_rows = [{"id": r["id"], "source": r["source"], "started": timestamp(r["started_at"]), "ended": timestamp(r["ended_at"]),
                  "status": t(f"status.{r['status']}", lang), "read": r["rows_read"], "loaded": r["rows_loaded"],
                  "rejected": r["rows_rejected"], "error": r["error"] or ""} for r in runs.to_dict("records")]
     summary = gq.dq_summary(db, scope)
     sources = sorted(set(summary["source"])) if not summary.empty else []
     rules = sorted(set(summary["rule"])) if not summary.empty else []
+    bad = [n for n, v, known in (("source", source, sources), ("rule", rule, rules)) if v and v not in known]
+    source, rule = (None if "source" in bad else source), (None if "rule" in bad else rule)
     stale_m = int(config().get("etl", "stale_after_minutes"))
     return html.Div([
         html.Div([html.H4(t("gov.title", lang))], className="page-title"),
-        panel(t("gov.sources", lang), _table("gov-sources", src_rows, [
+        notices(bad, lang),
+        panel(t("gov.sources", lang), data_table("gov-sources", src_rows, [
             ("source", t("col.source", lang)), ("department", t("col.department", lang)), ("target", t("col.target", lang)),
             ("last_success", t("col.last_success", lang)), ("last_status", t("col.last_status", lang)),
             ("freshness", t("col.freshness", lang)), ("open_issues", t("col.open_issues", lang)), ("error", t("col.error", lang))],
@@ -78,7 +69,7 @@ def layout(lang: str | None = None, source: str | None = None, rule: str | None 
                 {"if": {"filter_query": '{freshness} = "%s"' % t("fresh.ok", lang), "column_id": "freshness"},
                  "color": "#16a34a"}]),
             extra=html.Small(t("gov.stale_note", lang, m=stale_m), className="panel-note")),
-        panel(t("gov.runs", lang), _table("gov-runs", run_rows, [
+        panel(t("gov.runs", lang), data_table("gov-runs", run_rows, [
             ("id", t("col.run", lang)), ("source", t("col.source", lang)), ("started", t("col.started", lang)),
             ("ended", t("col.ended", lang)), ("status", t("col.status", lang)), ("read", t("col.read", lang)),
             ("loaded", t("col.loaded", lang)), ("rejected", t("col.rejected", lang)), ("error", t("col.error", lang))])),
@@ -111,13 +102,14 @@ def layout(lang: str | None = None, source: str | None = None, rule: str | None 
 
 @dash.callback(Output("gov-dq-table", "children"), Input("gov-dq-source", "value"), Input("gov-dq-rule", "value"),
                Input("gov-dq-open", "value"), State("gov-lang", "data"))
+@guarded("governance")
 def quarantined(source: str, rule: str, open_only: list[str], lang: str):
     df = gq.dq_issues(engine(), current_scope(), source=source or None, rule=rule or None,
                       open_only="open" in (open_only or []), limit=300)
     rows = [{"source": r["source"], "key": r["source_key"] or "", "rule": r["rule"], "field": r["field"] or "",
-             "reason": r["reason"], "raw": r["raw"], "seen": _ts(r["last_seen_at"]), "run": r["run_id"]}
+             "reason": r["reason"], "raw": r["raw"], "seen": timestamp(r["last_seen_at"]), "run": r["run_id"]}
             for r in df.to_dict("records")]
-    return _table("gov-dq", rows, [("source", t("col.source", lang)), ("key", t("col.key", lang)),
+    return data_table("gov-dq", rows, [("source", t("col.source", lang)), ("key", t("col.key", lang)),
                                    ("rule", t("col.rule", lang)), ("field", t("col.field", lang)),
                                    ("reason", t("col.reason", lang)), ("raw", t("col.raw", lang)),
                                    ("seen", t("col.seen", lang)), ("run", t("col.run", lang))],
@@ -127,6 +119,7 @@ def quarantined(source: str, rule: str, open_only: list[str], lang: str):
 
 @dash.callback(Output("gov-lin-result", "children"), Input("gov-lin-go", "n_clicks"), Input("gov-lin-key", "value"),
                State("gov-lin-table", "value"), State("gov-lang", "data"), prevent_initial_call=True)
+@guarded("governance")
 def lineage(_n: int | None, key: str | None, table: str, lang: str):
     if not key:
         return ""
@@ -138,7 +131,7 @@ def lineage(_n: int | None, key: str | None, table: str, lang: str):
     for fld in fields:
         v = found.get(fld)
         if fld in ("loaded_at", "run_started"):
-            v = _ts(v)
+            v = timestamp(v)
         elif fld == "run_status" and isinstance(v, str):
             v = t(f"status.{v}", lang)
         elif fld == "src_run_id" and v is not None and not pd.isna(v):

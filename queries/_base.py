@@ -8,7 +8,7 @@ from collections import OrderedDict
 from typing import Any, Callable, TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, false, func, or_, select, true
+from sqlalchemy import Connection, Engine, false, func, literal, or_, select, true
 from sqlalchemy.sql.expression import ColumnElement, Select
 
 from cockpit.scope import Scope
@@ -46,6 +46,17 @@ def area_clause(scope: Scope, col: ColumnElement) -> ColumnElement:
     if not scope.areas:
         return false()
     return or_(*[col.startswith(a, autoescape=True) for a in sorted(scope.areas)])
+
+
+def navigable_clause(scope: Scope, col: ColumnElement) -> ColumnElement:
+    """Areas a viewer may navigate: those in scope and their ancestors (a grid worker reaches their
+    grids through the township and village). Numbers stay scoped by ``area_clause`` on the facts."""
+    if scope.areas is None:
+        return true()
+    if not scope.areas:
+        return false()
+    return or_(*[cond for a in sorted(scope.areas)
+                 for cond in (col.startswith(a, autoescape=True), col == func.substr(literal(a), 1, func.length(col)))])
 
 
 def board_clause(scope: Scope, col: ColumnElement) -> ColumnElement:

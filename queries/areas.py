@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select
 from cockpit.aggregates import is_open
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, area_clause, board_clause, cached, department_clause, frame
+from queries._base import DB, area_clause, board_clause, cached, department_clause, frame, navigable_clause
 
 
 @cached
@@ -28,10 +28,10 @@ def home_township(db: DB, scope: Scope) -> dict | None:
 
 @cached
 def area_info(db: DB, scope: Scope, code: str) -> dict | None:
-    """One area (code, name, level, parent_code) if it exists and lies within scope."""
+    """One area (code, name, level, parent_code) if it exists and the scope reaches it (in scope or above)."""
     a = s.area
     df = frame(db, select(a.c.code, a.c.name, a.c.level, a.c.parent_code, a.c.population, a.c.households,
-                          a.c.grid_worker).where(a.c.code == code, area_clause(scope, a.c.code)))
+                          a.c.grid_worker).where(a.c.code == code, navigable_clause(scope, a.c.code)))
     return None if df.empty else df.iloc[0].to_dict()
 
 
@@ -52,15 +52,15 @@ def breadcrumb(db: DB, scope: Scope, code: str) -> list[dict]:
         if row["level"] == "township":
             break
         current = row["parent_code"]
-    return [c for c in reversed(chain) if c["level"] == "township" or scope.allows_area(c["code"])]
+    return [c for c in reversed(chain) if c["level"] == "township" or scope.allows_navigating(c["code"])]
 
 
 @cached
 def children(db: DB, scope: Scope, parent_code: str) -> pd.DataFrame:
-    """Child areas of ``parent_code`` within scope: code, name, level, seq."""
+    """Child areas of ``parent_code`` the scope reaches: code, name, level, seq."""
     a = s.area
     return frame(db, select(a.c.code, a.c.name, a.c.level, a.c.seq)
-                 .where(a.c.parent_code == parent_code, area_clause(scope, a.c.code)).order_by(a.c.code))
+                 .where(a.c.parent_code == parent_code, navigable_clause(scope, a.c.code)).order_by(a.c.code))
 
 
 @cached
@@ -80,7 +80,7 @@ def map_shapes(db: DB, scope: Scope, parent_code: str, *, board: str | None = No
     stmt = (select(a.c.code, a.c.name, a.c.level, a.c.geometry, a.c.centroid_lon.label("lon"),
                    a.c.centroid_lat.label("lat"), func.coalesce(opened.c.open_events, 0).label("open_events"))
             .select_from(a.outerjoin(opened, opened.c.code == a.c.code))
-            .where(a.c.parent_code == parent_code, area_clause(scope, a.c.code)).order_by(a.c.code))
+            .where(a.c.parent_code == parent_code, navigable_clause(scope, a.c.code)).order_by(a.c.code))
     df = frame(db, stmt)
     df["ring"] = [_outer_ring(g) for g in df.pop("geometry")]
     return df

@@ -44,7 +44,7 @@ SESSION_COOKIE = "cockpit_session"
 VENDOR_URL = "/auth/vendor/"
 VENDOR_DIR = files("flask_bootstrap") / "static" / "bootstrap5"
 DASH_UPDATE = "/_dash-update-component"
-PUBLIC_PATHS = frozenset({"/login", "/healthz", "/auth/csrf.js", "/favicon.ico", "/_favicon.ico"})
+PUBLIC_PATHS = frozenset({"/login", "/healthz", csrf.CSRF_URL, "/favicon.ico", "/_favicon.ico"})
 STATIC_PREFIXES = ("/auth/vendor/", "/vendor/", "/assets/", "/_dash-component-suites/")
 KIOSK_PARAM = "kiosk_token"
 
@@ -104,7 +104,7 @@ def install(server: flask.Flask, config: Config, engine: Engine, *,
         ("/logout", _logout, ["GET", "POST"]),
         ("/password", _password, ["GET", "POST"]),
         ("/healthz", _healthz, ["GET"]),
-        ("/auth/csrf.js", _csrf_js, ["GET"]),
+        (csrf.CSRF_URL, _csrf_js, ["GET"]),
         (VENDOR_URL + "<path:filename>", _vendor, ["GET"]),
     ):
         server.add_url_rule(rule, endpoint=f"{EXTENSION}{rule.replace('/', '_')}", view_func=view, methods=methods)

@@ -22,26 +22,22 @@ DEPARTMENT_LIAISON = "department_liaison"
 ADMIN = "admin"
 KIOSK = "kiosk"  # not a stored role: the read-only big-screen token
 
-ROLES: dict[str, tuple[str, str]] = {
-    LEADER: ("镇领导", "Township leader"),
-    OPERATOR: ("指挥中心值班员", "Command-centre operator"),
-    BOARD_HEAD: ("板块负责人", "Board head"),
-    GRID_WORKER: ("网格员", "Grid worker"),
-    DEPARTMENT_LIAISON: ("部门联络员", "Department liaison"),
-    ADMIN: ("管理员", "Administrator"),
-}
+ROLES: tuple[str, ...] = (LEADER, OPERATOR, BOARD_HEAD, GRID_WORKER, DEPARTMENT_LIAISON, ADMIN)  # labels: i18n "role.*"
 
 # Actions. Screens check ``can(user, ...)`` before offering them and the server checks again.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    LEADER: frozenset({"view", "export", "warning.act", "whistle.rate", "report.generate"}),
-    OPERATOR: frozenset({"view", "export", "warning.act", "work_order.act", "whistle.act", "whistle.rate",
-                         "report.generate"}),
-    BOARD_HEAD: frozenset({"view", "export", "warning.act", "report.generate"}),
-    GRID_WORKER: frozenset({"view", "work_order.act"}),
-    DEPARTMENT_LIAISON: frozenset({"view", "summons.act"}),
-    ADMIN: frozenset({"view", "users.manage", "sources.manage", "rules.manage", "report.generate"}),
-    KIOSK: frozenset({"view"}),
+    LEADER: frozenset({"view", "browse", "export", "governance.view", "warning.act", "whistle.rate", "report.generate"}),
+    OPERATOR: frozenset({"view", "browse", "export", "governance.view", "warning.act", "work_order.act", "whistle.act",
+                         "whistle.rate", "report.generate"}),
+    BOARD_HEAD: frozenset({"view", "browse", "export", "warning.act", "report.generate"}),
+    GRID_WORKER: frozenset({"view", "browse", "work_order.act"}),
+    DEPARTMENT_LIAISON: frozenset({"view", "browse", "summons.act"}),
+    ADMIN: frozenset({"view", "browse", "governance.view", "audit.view", "users.manage", "sources.manage",
+                      "rules.manage", "report.generate"}),
+    KIOSK: frozenset({"view"}),  # the big screen only
 }
+# "view": the big screen; "browse": board pages and the drill-down; "governance.view": source health,
+# quarantine and lineage; "audit.view": the audit log.
 
 NOTHING = Scope(areas=frozenset(), boards=frozenset(), departments=frozenset(), personal_data=False)
 

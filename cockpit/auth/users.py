@@ -45,9 +45,10 @@ class User:
     updated_at: datetime | None = None
     last_login_at: datetime | None = None
 
-    @property
-    def role_name(self) -> tuple[str, str]:
-        return roles.ROLES.get(self.role, ("只读大屏", "Read-only big screen"))
+    def role_label(self, lang: str) -> str:
+        from cockpit.i18n import t
+
+        return t(f"role.{self.role}", lang)
 
 
 KIOSK_USER = User(id=None, username="kiosk", display_name="大屏", role=roles.KIOSK)

@@ -6,7 +6,9 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -17,12 +19,63 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PASSWORD = "Screens-Test-Passw0rd"
+KIOSK_TOKEN = "kiosk-test-token-0123456789abcdef"
+# one account per role: username -> (role, scope fields)
+ACCOUNTS = {
+    "lead": ("leader", {}),
+    "duty": ("operator", {}),
+    "safetyhead": ("board_head", {"board": "safety"}),
+    "gridman": ("grid_worker", {"grid_codes": ("33099900100101",)}),
+    "liaison": ("department_liaison", {"department_code": "urban"}),
+    "root": ("admin", {}),
+}
+
+
+def add_accounts(url: str) -> None:
+    from cockpit.auth.users import create_user
+    from cockpit.warehouse.db import engine_for
+
+    with engine_for(url).begin() as conn:
+        for username, (role, fields) in ACCOUNTS.items():
+            create_user(conn, username, PASSWORD, role, actor="test", must_change_password=False,
+                        display_name=username, **fields)
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def serve_app(url: str, **env_extra: str) -> Iterator[str]:
+    """Serve the cockpit (app.py, in a subprocess) against the warehouse at ``url``; yields its base URL."""
+    port = _free_port()
+    env = {**os.environ, "COCKPIT_WAREHOUSE_URL": url, "PYTHONPATH": str(ROOT), "COCKPIT_AUTH_KIOSK_TOKEN": KIOSK_TOKEN,
+           **env_extra}
+    code = f"import app; app.app.run(host='127.0.0.1', port={port}, debug=False)"
+    # the server's log goes to a file: an unread pipe fills up and blocks the server mid-test
+    log = tempfile.NamedTemporaryFile(prefix="cockpit-served-", suffix=".log", delete=False)
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(Path(log.name).read_text(errors="replace") or "app exited")
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("the app did not start within 60 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -34,27 +87,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('served') / 'warehouse.db'}"
     upgrade(url)
     dataset.build(url)
-    port = _free_port()
-    env = {**os.environ, "COCKPIT_WAREHOUSE_URL": url, "PYTHONPATH": str(ROOT)}
-    code = f"import app; app.app.run(host='127.0.0.1', port={port}, debug=False)"
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(proc.stdout.read().decode(errors="replace") if proc.stdout else "app exited")
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("the app did not start within 60 s")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    add_accounts(url)
+    with serve_app(url) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +119,15 @@ class Watched:
         self.page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
                      else self.outside.append(r.url))
 
+    def login(self, base: str, username: str = "lead") -> None:
+        """Sign in through the login form (the session cookie then rides on every request)."""
+        self.page.goto(base + "/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("#login-submit")
+        self.page.wait_for_load_state("networkidle")
+        assert "/login" not in self.page.url, f"login as {username} failed"
+
     def goto(self, url: str) -> None:
         self.page.goto(url)
         self.settle()
@@ -98,7 +142,9 @@ class Watched:
 
 
 @pytest.fixture
-def watched(browser):  # noqa: ANN001
+def watched(browser, served):  # noqa: ANN001
+    """A browser page signed in as the township leader."""
     w = Watched(browser)
+    w.login(served)
     yield w
     w.close()

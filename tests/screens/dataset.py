@@ -96,8 +96,20 @@ def build(url: str, *, events: int = 240, seed: int = 7) -> None:
            "unknown_code", "field": "reporter_id" if n % 2 else "category", "reason": "身份证号校验位错误" if n % 2 else "未知分类代码",
            "raw": json.dumps({"sfzh": "330***********1234"}, ensure_ascii=False), "run_id": 1,
            "first_seen_at": NOW - timedelta(minutes=29), "last_seen_at": NOW - timedelta(minutes=29)} for n in range(10)]
+    people, tags = [], []
+    for gi, g in enumerate(GRIDS):
+        for k in range(3):
+            key = f"pk{gi}{k}".ljust(64, "0")
+            people.append({"person_key": key, "id_masked": f"330***********{gi}{k}2X", "name": f"居民{gi}{k}",
+                           "gender": "MF"[k % 2], "birth_date": date(1940 + k, 3, 1), "grid_code": g,
+                           "address": f"{GRIDS[g]}{k + 1}号", "phone_masked": f"139****{gi}{k}00",
+                           **_lineage("police_person", f"R{gi}{k}")})
+            tags.append({"person_key": key, "tag": ("elderly_alone", "dibao", "tekun")[k], "since": date(2024, 1, 1),
+                         "until": None, "grid_code": g, **_lineage("civil_tags", f"T{gi}{k}")})
     with engine.begin() as conn:
         conn.execute(insert(s.area), areas)
+        conn.execute(insert(s.person), people)
+        conn.execute(insert(s.person_tag), tags)
         conn.execute(insert(s.event), ev)
         conn.execute(insert(s.indicator_value), iv)
         conn.execute(insert(s.sensor_reading), sensors)

@@ -9,18 +9,19 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.screens.conftest import SCREENSHOTS, Watched
+from tests.screens.conftest import KIOSK_TOKEN, SCREENSHOTS, Watched
 from tests.screens.dataset import VILLAGES
 
 PAGES = {
     "bigscreen": "/",
-    "bigscreen-kiosk": "/?kiosk=1",
+    "bigscreen-kiosk": f"/?kiosk=1&kiosk_token={KIOSK_TOKEN}",
     "board-party": "/board/party",
     "board-economy": "/board/economy",
     "board-safety": "/board/safety?period=quarter",
     "board-services": "/board/services",
     "drill": "/drill?board=safety&period=quarter",
     "governance": "/governance",
+    "audit": "/audit",
 }
 
 
@@ -35,8 +36,17 @@ def _query(url: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_loads_clean_and_offline(served, watched, name):
+def test_page_loads_clean_and_offline(served, browser, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    watched = Watched(browser)
+    try:
+        _page_loads_clean(served, watched, name)
+    finally:
+        watched.close()
+
+
+def _page_loads_clean(served, watched, name):  # noqa: ANN001
+    watched.login(served, "root" if name == "audit" else "lead")
     watched.goto(served + PAGES[name])
     watched.page.screenshot(path=str(SCREENSHOTS / f"{name}-1920x1080.png"))
     assert watched.errors == []
@@ -53,7 +63,7 @@ def test_page_loads_clean_and_offline(served, watched, name):
 def test_big_screen_scales_to_4k(served, browser):
     w = Watched(browser, 3840, 2160)
     try:
-        w.goto(served + "/?kiosk=1")
+        w.goto(served + f"/?kiosk=1&kiosk_token={KIOSK_TOKEN}")
         w.page.screenshot(path=str(SCREENSHOTS / "bigscreen-3840x2160.png"))
         assert w.errors == [] and w.outside == []
         assert w.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]") == [3840, 2160]
