@@ -75,7 +75,7 @@ def filter_bar(f: Filters, town: dict | None, lang: str, prefix: str) -> html.Di
         html.Div([html.Label(t("period.custom", lang)),
                   dcc.DatePickerRange(id={"role": "filter", "page": prefix, "key": "range"},
                                       start_date=f.start.isoformat(), end_date=(f.end - timedelta(days=1)).isoformat(),
-                                      display_format="YYYY-MM-DD", disabled=f.period != "custom")], className="filter"),
+                                      display_format="YYYY-MM-DD", disabled=f.period != "custom")], className="filter filter-range"),
         dd("village", _options(zip(villages["code"], villages["name"]) if villages is not None else [], lang), f.village),
         dd("grid", _options(zip(grids["code"], grids["name"]) if grids is not None else [], lang), f.grid, disabled=not f.village),
         dd("category", _options(cats, lang), f.category),

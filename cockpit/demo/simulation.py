@@ -89,7 +89,7 @@ def simulate_step(out_dir: Path, *, seed: int, now: datetime) -> dict:
         return (con(db).execute(f'SELECT MAX("{column}") FROM "{table}"').fetchone()[0] or 0) + 1
 
     t = rng.randrange(w.scale.townships)
-    until = now + timedelta(days=3650)  # new rows start at their first stage
+    until = now.replace(microsecond=0)  # new rows start at their first stage: later ones lie in the future
     # --- new events
     new_events = [
         (events.hotline_row, events.HOTLINE_COLUMNS, "hotline", "work_order", ("order_no",), "id", "updated_at", 2),
@@ -223,7 +223,7 @@ def _ledger_step(out_dir: Path, w: World, rng: random.Random, now: datetime, bad
         note("emergency_hazard", "updated", r[ki])
     n = max(int(r[0]) for r in rows if r[0].isdigit()) + 1
     ents = w.town_enterprises[rng.randrange(w.scale.townships)]
-    new = services.hazard_row(w, rng, n, rng.choice(ents), now.date(), until=now + timedelta(days=3650))
+    new = services.hazard_row(w, rng, n, rng.choice(ents), now.date(), until=now.replace(microsecond=0))
     new[-1] = now.replace(microsecond=0)
     format_rows(td, [new])
     td.rows = rows + [new]

@@ -140,3 +140,22 @@ def test_language_switch_changes_labels_and_sticks(served, watched):
     assert "Data governance" in page.locator("h4").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "governance-en-1920x1080.png"))
     assert watched.errors == []
+
+
+def test_grid_worker_on_a_phone_sees_their_grid_and_people_without_sideways_scrolling(served, browser):
+    from tests.screens.conftest import ACCOUNTS
+
+    grid = ACCOUNTS["gridman"][1]["grid_codes"][0]
+    w = Watched(browser, 390, 844)
+    try:
+        w.login(served, "gridman")
+        w.goto(served + f"/drill?village={grid[:12]}&grid={grid}")
+        w.page.screenshot(path=str(SCREENSHOTS / "drill-grid-phone-390.png"), full_page=True)
+        assert w.errors == [] and w.outside == []
+        assert w.page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert w.page.locator("#care-table td").count() > 0  # the people of their own grid, by name
+        w.page.locator("#care-table td").first.click()
+        w.page.wait_for_selector("#care-card-body")
+        assert "***" in w.page.locator("#care-card-body").inner_text()  # ID number masked
+    finally:
+        w.close()
