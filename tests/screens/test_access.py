@@ -353,3 +353,62 @@ def test_an_injected_actor_filter_is_shown_as_text_not_markup(cockpit):
     value = json.dumps(r.get_json())
     # the value sits in an input's value property (React renders it as text), never as a component
     assert '"type": "Script"' not in value and r.status_code == 200
+
+
+# ---------------------------------------------------------------- every role against every callback
+CALLBACK_PAGE = {"board": "board", "drill": "drill", "gov": "governance", "audit": "audit", "big": "bigscreen",
+                 "care": "drill"}
+PAGE_USERS = {"bigscreen": PAGE_MATRIX["/"], "board": PAGE_MATRIX["/board/safety"], "drill": PAGE_MATRIX["/drill"],
+              "governance": PAGE_MATRIX["/governance"], "audit": PAGE_MATRIX["/audit"]}
+
+
+def _forged_value(component: str, prop: str) -> Any:
+    """A value a hand-made request might send, aimed outside a narrow scope."""
+    if component.endswith("-lang"):
+        return "zh"
+    if component.endswith("-state"):
+        return {"path": "/drill", "query": {"village": OTHER_VILLAGE, "period": "year"}, "lang": "zh"}
+    if component.endswith("-codes"):
+        return [OTHER_VILLAGE]
+    return {"n_clicks": 1, "n_intervals": 1, "clickData": {"points": [{"customdata": OTHER_VILLAGE, "y": OTHER_VILLAGE}]},
+            "active_cell": {"row": 0, "column": 0, "row_id": "pk000".ljust(64, "0")}, "value": ""}.get(prop)
+
+
+def _spec(item: str) -> dict:
+    component, prop = item.rsplit(".", 1)
+    return {"id": component, "property": prop}
+
+
+def _app_callbacks(app: Any) -> list[dict]:
+    deps = Session(app, "lead").client.get("/_dash-dependencies").get_json()
+    return [d for d in deps if not d["output"].startswith(("..navbar", ".._pages_content")) and d["output"] != "_pages_dummy.children"]
+
+
+@pytest.mark.parametrize("username", [*ACCOUNTS, "kiosk"])
+def test_every_callback_answers_only_the_roles_of_its_page(cockpit, username):
+    s = Session(cockpit, username)
+    callbacks = _app_callbacks(cockpit)
+    assert len(callbacks) >= 9
+    for dep in callbacks:
+        out = dep["output"]
+        multi = out.startswith("..")
+        outputs = [_spec(o) for o in out.strip(".").split("...")] if multi else _spec(out.split("@")[0])
+        first = (outputs[0] if multi else outputs)["id"]
+        page = CALLBACK_PAGE[first.split("-")[0]]
+        if first == "big-go":
+            page = "drill"
+        inputs = [[] if i["id"].startswith("{") else {**_spec(f"{i['id']}.{i['property']}"),
+                                                      "value": _forged_value(i["id"], i["property"])}
+                  for i in dep["inputs"]]
+        state = [[] if i["id"].startswith("{") else {**_spec(f"{i['id']}.{i['property']}"),
+                                                     "value": _forged_value(i["id"], i["property"])}
+                 for i in dep["state"]]
+        first_input = next((i for i in inputs if isinstance(i, dict)), None)
+        changed = [f"{first_input['id']}.{first_input['property']}"] if first_input else []
+        r = s.client.post("/_dash-update-component", json={"output": out, "outputs": outputs, "inputs": inputs,
+                                                          "state": state, "changedPropIds": changed},
+                          headers={"X-CSRFToken": s.csrf})
+        may = username in PAGE_USERS[page]
+        assert r.status_code in ((200, 204) if may else (204,)), (username, out, r.status_code, body(r)[:300])
+        if not may:
+            assert not r.get_data()
