@@ -78,17 +78,22 @@ def serve_app(url: str, **env_extra: str) -> Iterator[str]:
         Path(log.name).unlink(missing_ok=True)
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the cockpit serving a migrated SQLite warehouse filled with ``dataset.build``."""
+def screens_warehouse(folder: Path) -> str:
+    """A migrated SQLite warehouse in ``folder`` filled with ``dataset.build`` and one account per role."""
     from cockpit.warehouse.migrate import upgrade
     from tests.screens import dataset
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('served') / 'warehouse.db'}"
+    url = f"sqlite:///{folder / 'warehouse.db'}"
     upgrade(url)
     dataset.build(url)
     add_accounts(url)
-    with serve_app(url) as base:
+    return url
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the cockpit serving the screens dataset."""
+    with serve_app(screens_warehouse(tmp_path_factory.mktemp("served"))) as base:
         yield base
 
 

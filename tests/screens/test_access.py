@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 from sqlalchemy import text
 
-from tests.screens.conftest import ACCOUNTS, KIOSK_TOKEN, PASSWORD, add_accounts
+from tests.screens.conftest import ACCOUNTS, KIOSK_TOKEN, PASSWORD, screens_warehouse
 from tests.screens.dataset import GRIDS, TOWNSHIP, VILLAGES
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
@@ -28,13 +28,7 @@ OTHER_VILLAGE = next(v for v in VILLAGES if not GRID_MAN.startswith(v))
 @pytest.fixture(scope="module")
 def cockpit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The app module, imported against a fresh warehouse filled with the screens dataset."""
-    from cockpit.warehouse.migrate import upgrade
-    from tests.screens import dataset
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('access') / 'warehouse.db'}"
-    upgrade(url)
-    dataset.build(url)
-    add_accounts(url)
+    url = screens_warehouse(tmp_path_factory.mktemp("access"))
     saved = {k: os.environ.get(k) for k in ("COCKPIT_WAREHOUSE_URL", "COCKPIT_AUTH_KIOSK_TOKEN")}
     os.environ.update(COCKPIT_WAREHOUSE_URL=url, COCKPIT_AUTH_KIOSK_TOKEN=KIOSK_TOKEN)
     import pages._common
