@@ -88,6 +88,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "audit.action.logout": {"zh": "退出登录", "en": "Signed out"},
     "audit.action.session.expired": {"zh": "会话过期", "en": "Session expired"},
     "audit.action.person.view": {"zh": "查看个人信息", "en": "Viewed a personal record"},
+    "audit.action.person.list": {"zh": "查看关爱对象名单", "en": "Viewed a list of people"},
     "audit.action.export": {"zh": "导出", "en": "Export"},
     "audit.action.user.create": {"zh": "新建用户", "en": "User created"},
     "audit.action.user.disable": {"zh": "停用用户", "en": "User disabled"},

@@ -12,7 +12,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, html
 
-from cockpit.auth import audit_person_view
+from cockpit.auth import audit_person_view, audit_request
 from cockpit.i18n import t
 from cockpit.reference import PERSON_TAGS
 from pages._access import guarded
@@ -43,6 +43,9 @@ def care_panel(grid_code: str, lang: str) -> html.Div:
     if not scope.personal_data:
         body = html.Div([summary, html.Small(t("care.names_hidden", lang), className="text-secondary")])
     else:
+        if not people.empty:  # a list of names is a view of personal records too
+            with db.begin() as conn:
+                audit_request(conn, "person.list", "grid", grid_code, {"people": len(people)})
         rows = [{"id": r["person_key"], "name": r["name"] or "", "gender": t(f"gender.{r['gender']}", lang)
                  if r["gender"] in ("M", "F") else "", "age": _age(r["birth_date"], day),
                  "tags": "、".join(_tag(x, lang) for x in r["tags"].split(",")), "phone": r["phone_masked"] or ""}

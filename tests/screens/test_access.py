@@ -249,8 +249,11 @@ def test_names_only_for_roles_that_need_them_and_every_card_view_is_audited(cock
     own = [p for p in people if p.grid_code == GRID_MAN]
     other = [p for p in people if p.grid_code != GRID_MAN]
     grid_man = Session(cockpit, "gridman")
+    lists = len(audit_rows(cockpit, "person.list"))
     page = body(grid_man.page("/drill", f"?village={GRID_MAN[:12]}&grid={GRID_MAN}"))
     assert all(p.name in page for p in own)
+    listed = audit_rows(cockpit, "person.list")
+    assert len(listed) == lists + 1 and listed[-1].actor == "gridman" and listed[-1].obj_id == GRID_MAN
     head = Session(cockpit, "safetyhead").page("/drill", f"?village={GRID_MAN[:12]}&grid={GRID_MAN}")
     assert not any(p.name in body(head) for p in people)
     before = len(audit_rows(cockpit, "person.view"))
