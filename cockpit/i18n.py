@@ -61,6 +61,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "gender.F": {"zh": "女", "en": "Female"},
     "export.csv": {"zh": "导出 CSV", "en": "Export CSV"},
     "export.denied": {"zh": "您的角色不能导出数据。", "en": "Your role may not export data."},
+    "big.out_of_scope": {"zh": "不在您的查看范围内", "en": "Outside your scope"},
     "access.denied": {"zh": "无权查看此页面", "en": "You may not open this page"},
     "access.denied_hint": {"zh": "您的角色不包含此页面的数据范围。如需访问，请联系管理员。",
                            "en": "Your role does not cover the data on this page. Ask an administrator if you need it."},

@@ -31,6 +31,10 @@ GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 def _board_panel(board: str, lang: str, township: str) -> html.Div:
     db, scope = engine(), current_scope()
+    if not scope.allows_board(board):  # a board head's other boards: say so rather than show zeros
+        return html.Div([html.Div(html.Span(t(f"board.{board}", lang)), className="big-panel-title"),
+                         html.Div(html.Div(t("big.out_of_scope", lang), className="big-empty"), className="big-kpis")],
+                        className=f"big-panel board-{board} out-of-scope", id=f"big-board-{board}")
     f, _ = parse_filters({"period": "month"}, today(), board=board)
     df = kpis.board_kpis(db, scope, f, township, limit=4)
     tiles = [kpi_card(r, lang, href(f"/board/{board}", {"period": "month"}) if r["kind"] == "indicator"
@@ -90,11 +94,14 @@ def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.
     if not allowed("bigscreen"):
         return denied_notice(lang)
     c = _content(lang)
-    kiosk_mode = kiosk == "1"
+    kiosk_mode = kiosk == "1" or not allowed("board")  # the kiosk token shows the screen alone
+    scope = current_scope()
     nav = [] if kiosk_mode else [
         dcc.Link(t(f"board.{b}", lang), href=f"/board/{b}", className="big-nav-link") for b in BOARDS
-    ] + [dcc.Link(t("nav.governance", lang), href="/governance", className="big-nav-link"),
-         html.A(t("nav.language", lang), href="/?lang=" + ("en" if lang == "zh" else "zh"), className="big-nav-link")]
+        if scope.allows_board(b)
+    ] + ([dcc.Link(t("nav.governance", lang), href="/governance", className="big-nav-link")] if allowed("governance")
+         else []) + [html.A(t("nav.language", lang), href="/?lang=" + ("en" if lang == "zh" else "zh"),
+                            className="big-nav-link")]
     cfg = config()
     return html.Div([
         html.Header([

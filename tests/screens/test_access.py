@@ -190,6 +190,8 @@ def test_board_head_gets_only_their_board(cockpit):
     got = records_in(s.page("/drill", "?period=year"))
     assert got and got <= safety
     assert denied(s.page("/board/party"))
+    big = body(s.page("/"))
+    assert big.count("不在您的查看范围内") == 3  # party, economy, services panels say so instead of zeros
 
 
 def test_department_liaison_gets_only_their_department(cockpit):
