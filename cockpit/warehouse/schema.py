@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -175,7 +176,7 @@ event = Table(
     Column("status", String(16), nullable=False),
     Column("reported_at", DateTime, nullable=False, index=True),
     Column("accepted_at", DateTime),
-    Column("dispatched_at", DateTime),
+    Column("dispatched_at", DateTime, index=True),  # today's work orders on the big screen
     Column("acknowledged_at", DateTime),
     Column("onsite_at", DateTime),
     Column("resolved_at", DateTime),
@@ -321,6 +322,10 @@ agg_event_day = Table(  # events per reported day x grid x category x channel (c
     Column("refreshed_at", DateTime, nullable=False),
     Index("ix_agg_event_day_village_day", "village_code", "day"),
     Index("ix_agg_event_day_board_day", "board", "day"),
+    # a board's figures for a township or village: chosen by SQLite's planner even without statistics
+    Index("ix_agg_event_day_village_board_day", "village_code", "board", "day"),
+    # rows with open events (a few hundred per township): the map's open counts
+    Index("ix_agg_event_day_open", "village_code", sqlite_where=text("n_open > 0"), postgresql_where=text("n_open > 0")),
 )
 
 # ---------------------------------------------------------------- access control and audit
