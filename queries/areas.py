@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal_column, select
 
-from cockpit.aggregates import is_open
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
 from queries._base import DB, area_clause, board_clause, cached, department_clause, frame, navigable_clause
@@ -68,14 +67,17 @@ def map_shapes(db: DB, scope: Scope, parent_code: str, *, board: str | None = No
     """Child areas of ``parent_code`` with their polygon rings and open events (all time, optional board).
 
     Columns: code, name, level, ring (list of [lon, lat]), lon, lat (centroid), open_events.
+    Open events come from ``agg_event_day`` rows with ``n_open > 0`` (a partial index holds just those),
+    so the cost does not grow with the history or with the other townships in the warehouse.
     """
-    a, e = s.area, s.event
-    code_col = e.c.village_code if _child_level(db, parent_code) == "village" else e.c.grid_code
-    opened = (select(code_col.label("code"), func.count().label("open_events"))
-              .where(is_open(e), e.c.duplicate_of.is_(None), code_col.startswith(parent_code, autoescape=True),
-                     area_clause(scope, e.c.grid_code), board_clause(scope, e.c.board),
-                     department_clause(scope, e.c.department_code),
-                     *( [e.c.board == board] if board else []))
+    a, g = s.area, s.agg_event_day
+    code_col = g.c.village_code if _child_level(db, parent_code) == "village" else g.c.grid_code
+    opened = (select(code_col.label("code"), func.sum(g.c.n_open).label("open_events"))
+              .where(g.c.n_open > literal_column("0"),  # literal, so the partial index ix_agg_event_day_open applies
+                     code_col.startswith(parent_code, autoescape=True),
+                     area_clause(scope, g.c.grid_code), board_clause(scope, g.c.board),
+                     department_clause(scope, g.c.department_code),
+                     *([g.c.board == board] if board else []))
               .group_by(code_col).subquery())
     stmt = (select(a.c.code, a.c.name, a.c.level, a.c.geometry, a.c.centroid_lon.label("lon"),
                    a.c.centroid_lat.label("lat"), func.coalesce(opened.c.open_events, 0).label("open_events"))

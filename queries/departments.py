@@ -11,6 +11,7 @@ from cockpit.aggregates import minutes_between
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
 from queries._base import DB, area_clause, board_clause, cached, department_clause, frame
+from queries.events import area_where
 from queries.filters import Filters
 
 
@@ -22,8 +23,9 @@ def department_response_expr():
 
 
 @cached
-def department_response_ranking(db: DB, scope: Scope, f: Filters) -> pd.DataFrame:
-    """Departments by median response minutes (fastest first) over events reported in the range.
+def department_response_ranking(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -> pd.DataFrame:
+    """Departments by median response minutes (fastest first) over events reported in the range
+    (``area``: in that area, when the filters select no village or grid).
 
     Columns: code, name_zh, name_en, cases, median_min. The median is computed in SQL with window
     functions (portable across SQLite and PostgreSQL).
@@ -40,6 +42,8 @@ def department_response_ranking(db: DB, scope: Scope, f: Filters) -> pd.DataFram
         where.append(e.c.village_code == f.village)
     if f.grid:
         where.append(e.c.grid_code == f.grid)
+    if area and not f.area:
+        where.append(area_where(e.c.village_code, e.c.grid_code, area, by_index=False))
     ranked = (select(e.c.department_code.label("code"), minutes.label("m"),
                      func.row_number().over(partition_by=e.c.department_code, order_by=minutes).label("rn"),
                      func.count().over(partition_by=e.c.department_code).label("n"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from cockpit.aggregates import period_start
@@ -21,9 +21,28 @@ _SUMS = ("n_reported", "n_open", "n_resolved", "n_dispatched", "n_responded", "s
          "n_resolve_timed", "sum_resolve_min", "n_late", "n_rated", "sum_satisfaction")
 
 
-def _agg_where(scope: Scope, f: Filters) -> list[ColumnElement]:
+def area_where(village_col: ColumnElement, grid_col: ColumnElement, code: str, *, by_index: bool = True) -> ColumnElement:
+    """The rows of area ``code`` (a grid, village or township) as a condition on a fact's village and
+    grid columns. Codes are hierarchical: a village has 12 digits, its grids more, a township fewer.
+
+    ``by_index``: a township as the list of its villages, which an index on the village column serves
+    (a prefix ``LIKE`` would read every township's rows); otherwise as a plain prefix test, for
+    queries better driven by a time index (the newest events, today's dispatches)."""
+    if len(code) > 12:
+        return grid_col == code
+    if len(code) == 12:
+        return village_col == code
+    if not by_index:
+        return func.substr(village_col, 1, len(code)) == code
+    a = s.area
+    return village_col.in_(select(a.c.code).where(a.c.level == "village", a.c.code.startswith(code, autoescape=True)))
+
+
+def _agg_where(scope: Scope, f: Filters, area: str | None = None) -> list[ColumnElement]:
     w = [A.c.day >= f.start, A.c.day < f.end, area_clause(scope, A.c.grid_code), board_clause(scope, A.c.board),
          department_clause(scope, A.c.department_code)]
+    if area and not f.area:
+        w.append(area_where(A.c.village_code, A.c.grid_code, area))
     if f.board:
         w.append(A.c.board == f.board)
     if f.village:
@@ -39,6 +58,20 @@ def _sums() -> list:
     return [func.coalesce(func.sum(A.c[c]), 0).label(c) for c in _SUMS]
 
 
+def _row_rates(row: dict) -> dict:
+    """``_rates`` for one row of sums, in plain Python (NaN where a rate is undefined)."""
+    out = {c: float(row[c] or 0) for c in _SUMS}
+
+    def ratio(num: str, den: str, scale: float = 1.0) -> float:
+        return scale * out[num] / out[den] if out[den] > 0 else float("nan")
+
+    out.update(resolution_rate=ratio("n_resolved", "n_reported", 100.0),
+               mean_response_min=ratio("sum_response_min", "n_responded"),
+               mean_resolve_min=ratio("sum_resolve_min", "n_resolve_timed"),
+               mean_satisfaction=ratio("sum_satisfaction", "n_rated"))
+    return out
+
+
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
     """Add derived rates: resolution_rate (%), mean response / resolution minutes, mean satisfaction."""
     df = df.copy()
@@ -51,10 +84,18 @@ def _rates(df: pd.DataFrame) -> pd.DataFrame:
 
 
 @cached
-def event_totals(db: DB, scope: Scope, f: Filters) -> dict:
-    """Totals over the filters' range: counts, sums and the derived rates (one dict)."""
-    df = frame(db, select(*_sums()).where(*_agg_where(scope, f)))
-    return _rates(df.astype(float)).iloc[0].to_dict()
+def event_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -> dict:
+    """Totals over the filters' range: counts, sums and the derived rates (one dict of floats).
+
+    ``area``: the area counted when the filters select no village or grid (e.g. the township).
+    """
+    stmt = select(*_sums()).where(*_agg_where(scope, f, area))
+    if isinstance(db, Connection):
+        row = db.execute(stmt).mappings().one()
+    else:
+        with db.connect() as conn:
+            row = conn.execute(stmt).mappings().one()
+    return _row_rates(row)
 
 
 @cached
@@ -106,9 +147,11 @@ def events_by_channel(db: DB, scope: Scope, f: Filters) -> pd.DataFrame:
                  .group_by(A.c.channel).order_by(func.sum(A.c.n_reported).desc(), A.c.channel))
 
 
-def _event_where(scope: Scope, f: Filters | None) -> list[ColumnElement]:
+def _event_where(scope: Scope, f: Filters | None, area: str | None = None) -> list[ColumnElement]:
     w = [E.c.duplicate_of.is_(None), area_clause(scope, E.c.grid_code), board_clause(scope, E.c.board),
          department_clause(scope, E.c.department_code)]
+    if area and not (f and f.area):
+        w.append(area_where(E.c.village_code, E.c.grid_code, area, by_index=False))
     if f is None:
         return w
     w += [E.c.reported_at >= datetime.combine(f.start, datetime.min.time()),
@@ -150,26 +193,27 @@ def event_records(db: DB, scope: Scope, f: Filters, *, open_only: bool = False, 
 
 
 @cached
-def latest_events(db: DB, scope: Scope, *, limit: int = 12) -> pd.DataFrame:
-    """The newest events of the township (any period)."""
-    return frame(db, select(*_record_columns()).select_from(_record_from()).where(*_event_where(scope, None))
+def latest_events(db: DB, scope: Scope, *, limit: int = 12, area: str | None = None) -> pd.DataFrame:
+    """The newest events of the township (any period); ``area``: of that area only."""
+    return frame(db, select(*_record_columns()).select_from(_record_from()).where(*_event_where(scope, None, area))
                  .order_by(E.c.reported_at.desc(), E.c.id.desc()).limit(limit))
 
 
 @cached
-def dispatched_on(db: DB, scope: Scope, day: date, *, limit: int = 50) -> pd.DataFrame:
-    """Events dispatched on ``day`` (today's work orders until work orders exist), newest first."""
+def dispatched_on(db: DB, scope: Scope, day: date, *, limit: int = 50, area: str | None = None) -> pd.DataFrame:
+    """Events dispatched on ``day`` (today's work orders until work orders exist), newest first;
+    ``area``: of that area only."""
     start = datetime.combine(day, datetime.min.time())
-    w = _event_where(scope, None) + [E.c.dispatched_at >= start, E.c.dispatched_at < start + timedelta(days=1)]
+    w = _event_where(scope, None, area) + [E.c.dispatched_at >= start, E.c.dispatched_at < start + timedelta(days=1)]
     return frame(db, select(*_record_columns()).select_from(_record_from()).where(*w)
                  .order_by(E.c.dispatched_at.desc(), E.c.id.desc()).limit(limit))
 
 
 @cached
-def count_dispatched_on(db: DB, scope: Scope, day: date) -> dict:
-    """How many events were dispatched on ``day``, and how many of those are resolved."""
+def count_dispatched_on(db: DB, scope: Scope, day: date, *, area: str | None = None) -> dict:
+    """How many events were dispatched on ``day``, and how many of those are resolved (``area``: of that area)."""
     start = datetime.combine(day, datetime.min.time())
-    w = _event_where(scope, None) + [E.c.dispatched_at >= start, E.c.dispatched_at < start + timedelta(days=1)]
+    w = _event_where(scope, None, area) + [E.c.dispatched_at >= start, E.c.dispatched_at < start + timedelta(days=1)]
     df = frame(db, select(func.count().label("n"),
                           func.count(func.coalesce(E.c.resolved_at, E.c.closed_at)).label("resolved")).where(*w))
     return {k: int(v) for k, v in df.iloc[0].items()}

@@ -68,26 +68,28 @@ def latest_and_previous(series: pd.DataFrame) -> pd.DataFrame:
 
 
 @cached
-def sensor_mean(db: DB, scope: Scope, metric: str, f: Filters) -> float | None:
-    """Mean of a sensor metric's readings over the range (area filters applied)."""
+def sensor_mean(db: DB, scope: Scope, metric: str, f: Filters, *, area: str | None = None) -> float | None:
+    """Mean of a sensor metric's readings over the range (area filters applied; ``area`` when they
+    select no village or grid)."""
     r = s.sensor_reading
     w = [r.c.metric == metric, r.c.ts >= datetime.combine(f.start, datetime.min.time()),
          r.c.ts < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(r.c.grid_code, ""))]
-    if f.area:
-        w.append(r.c.grid_code.startswith(f.area, autoescape=True))
+    if f.area or area:
+        w.append(r.c.grid_code.startswith(f.area or area, autoescape=True))
     df = frame(db, select(func.avg(r.c.value).label("m")).where(*w))
     m = df.iloc[0]["m"]
     return None if m is None or pd.isna(m) else float(m)
 
 
 @cached
-def service_totals(db: DB, scope: Scope, f: Filters) -> dict:
-    """Service applications submitted in the range: n, one-visit rate (%), online share (%), joint, mean visits."""
+def service_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -> dict:
+    """Service applications submitted in the range: n, one-visit rate (%), online share (%), joint, mean visits.
+    Area filters applied; ``area`` when they select no village or grid."""
     a = s.service_application
     w = [a.c.submitted_at >= datetime.combine(f.start, datetime.min.time()),
          a.c.submitted_at < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(a.c.grid_code, ""))]
-    if f.area:
-        w.append(a.c.grid_code.startswith(f.area, autoescape=True))
+    if f.area or area:
+        w.append(a.c.grid_code.startswith(f.area or area, autoescape=True))
     df = frame(db, select(func.count().label("n"),
                           func.sum(case((a.c.visits <= 1, 1), else_=0)).label("one_visit"),
                           func.count(a.c.visits).label("with_visits"),

@@ -79,7 +79,8 @@ def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int |
     name_zh / name_en (indicators only; others are labelled from the catalogue by key).
     """
     board = f.board or "safety"
-    cur, prev = event_totals(db, scope, f), event_totals(db, scope, f.previous())
+    area = None if f.area else area_code or None  # the filters' village / grid, else area_code
+    cur, prev = event_totals(db, scope, f, area=area), event_totals(db, scope, f.previous(), area=area)
     services = None
     indicators = None
     rows = []
@@ -92,10 +93,11 @@ def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int |
             row["value"], row["previous"] = _event_value(cur, k.field), _event_value(prev, k.field)
         elif k.kind == "service":
             if services is None:
-                services = (service_totals(db, scope, f), service_totals(db, scope, f.previous()))
+                services = (service_totals(db, scope, f, area=area), service_totals(db, scope, f.previous(), area=area))
             row["value"], row["previous"] = services[0][k.field], services[1][k.field]
         elif k.kind == "sensor":
-            row["value"], row["previous"] = sensor_mean(db, scope, k.field, f), sensor_mean(db, scope, k.field, f.previous())
+            row["value"], row["previous"] = (sensor_mean(db, scope, k.field, f, area=area),
+                                             sensor_mean(db, scope, k.field, f.previous(), area=area))
         else:
             if indicators is None:
                 indicators = latest_and_previous(indicator_series(db, scope, area_code, board=board, until=f.end))
