@@ -1,58 +1,21 @@
-"""`python -m benchmarks [--scale county] [--engines sqlite,postgresql] [--skip-screens]`
+"""`python -m benchmarks [--scale county] [--engines sqlite,postgresql] [--reps 30] [--skip-screens]`
 
 Generates the demo sources once (cached under var/bench/), loads them into a fresh warehouse on each
-engine, and writes the figures with their baselines to docs/benchmarks.md.
+engine, measures the screens on that warehouse and on a town-scale one, and writes the figures with
+their baselines to docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from benchmarks import etl_bench, machine
-from cockpit.config import ROOT, load_config
+from benchmarks.warehouses import BENCH, bench_config, demo_sources, fresh_warehouse, shown
+from cockpit.config import ROOT
 from cockpit.warehouse.db import engine_for
-from cockpit.warehouse.migrate import upgrade
-
-BENCH = ROOT / "var" / "bench"
-
-
-def demo_sources(scale: str) -> Path:
-    from cockpit.demo import generate
-
-    out = BENCH / f"sources-{scale}"
-    if not (out / "manifest.json").exists():
-        print(f"generating {scale} demo sources into {out.relative_to(ROOT)} …", flush=True)
-        generate(out, scale=scale, overwrite=True)
-    return out
-
-
-def bench_config(warehouse_url: str, sources_dir: Path, name: str):
-    path = BENCH / f"{name}.toml"
-    path.write_text(
-        f'include = [{json.dumps(str(ROOT / "config" / "sources" / "demo.toml"))}]\n'
-        f'[warehouse]\nurl = {json.dumps(warehouse_url)}\n'
-        f'[demo]\nsources_dir = {json.dumps(str(sources_dir))}\n',
-        encoding="utf-8",
-    )
-    return load_config(path, env={})
-
-
-def fresh_warehouse(engine_name: str, cluster, tag: str) -> str:
-    if engine_name == "sqlite":
-        db = BENCH / f"warehouse-{tag}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
-        url = f"sqlite:///{db}"
-    else:
-        cluster.execute(f"DROP DATABASE IF EXISTS bench_{tag} WITH (FORCE)")
-        cluster.execute(f"CREATE DATABASE bench_{tag}")
-        url = cluster.url(f"bench_{tag}")
-    upgrade(url)
-    return url
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="county", choices=["tiny", "town", "county"])
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--skip-screens", action="store_true")
+    parser.add_argument("--reps", type=int, default=30, help="counted calls per screen scenario (default 30)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)
     BENCH.mkdir(parents=True, exist_ok=True)
@@ -73,10 +37,11 @@ def main(argv: list[str] | None = None) -> int:
                     "etl": [], "screens": []}
     if cluster:
         report["machine"]["postgresql"] = cluster.version()
+    loaded: dict[str, str] = {}  # engine -> the warehouse the ETL benchmark loaded (the screens run on it)
     try:
         pristine = demo_sources(args.scale)
         for engine_name in engines:
-            url = fresh_warehouse(engine_name, cluster, "etl")
+            url = loaded[engine_name] = fresh_warehouse(engine_name, cluster, "etl")
             work = BENCH / f"work-{engine_name}"
             config = bench_config(url, work, f"etl-{engine_name}")
             print(f"[{engine_name}] full load, raw limit, 1% incremental …", flush=True)
@@ -88,14 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_screens:
             from benchmarks import screens_bench
 
-            report["screens"] = screens_bench.run_all(engines, cluster, demo_sources, fresh_warehouse, bench_config, BENCH)
+            report["screens"] = screens_bench.run_all(engines, cluster, args.scale, loaded, reps=args.reps)
     finally:
         if cluster:
             cluster.stop()
     from benchmarks.report import write_report
 
     write_report(Path(args.out), report)
-    print(f"written {Path(args.out).relative_to(ROOT)}")
+    print(f"written {shown(Path(args.out))}")
     return 0
 
 

@@ -1,0 +1,60 @@
+"""The benchmarks' demo sources and warehouses, kept under var/bench/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cockpit.config import ROOT, Config, load_config
+from cockpit.warehouse.migrate import upgrade
+
+BENCH = ROOT / "var" / "bench"
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the project when it lies inside it, else as given."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def demo_sources(scale: str) -> Path:
+    """The demo department sources at ``scale``, generated once."""
+    from cockpit.demo import generate
+
+    out = BENCH / f"sources-{scale}"
+    if not (out / "manifest.json").exists():
+        print(f"generating {scale} demo sources into {shown(out)} …", flush=True)
+        generate(out, scale=scale, overwrite=True)
+    return out
+
+
+def bench_config(warehouse_url: str, sources_dir: Path, name: str) -> Config:
+    path = BENCH / f"{name}.toml"
+    path.write_text(
+        f'include = [{json.dumps(str(ROOT / "config" / "sources" / "demo.toml"))}]\n'
+        f'[warehouse]\nurl = {json.dumps(warehouse_url)}\n'
+        f'[demo]\nsources_dir = {json.dumps(str(sources_dir))}\n',
+        encoding="utf-8",
+    )
+    return load_config(path, env={})
+
+
+def sqlite_path(tag: str) -> Path:
+    return BENCH / f"warehouse-{tag}.db"
+
+
+def fresh_warehouse(engine_name: str, cluster, tag: str) -> str:  # noqa: ANN001 - a devtools PgCluster
+    """An empty, migrated warehouse named ``tag`` on the engine (any previous one is dropped)."""
+    if engine_name == "sqlite":
+        db = sqlite_path(tag)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        url = f"sqlite:///{db}"
+    else:
+        cluster.execute(f"DROP DATABASE IF EXISTS bench_{tag} WITH (FORCE)")
+        cluster.execute(f"CREATE DATABASE bench_{tag}")
+        url = cluster.url(f"bench_{tag}")
+    upgrade(url)
+    return url
