@@ -63,10 +63,19 @@ class AreaIndex:
         return codes.isin(self.grids)
 
     def village_of(self, grid_codes: pd.Series) -> pd.Series:
-        return grid_codes.map(self.parent)
+        codes, grids = pd.factorize(grid_codes.to_numpy(dtype=object))
+        table = np.array([self.parent.get(g) for g in grids] + [None], dtype=object)
+        return pd.Series(table[codes], index=grid_codes.index, dtype=object)
 
     def grids_from_address(self, text: pd.Series) -> pd.Series:
-        """Grid code for ``…<township>…<village name><N>组…`` addresses; None where unresolvable."""
+        """Grid code for ``…<township>…<village name><N>组…`` addresses; None where unresolvable.
+        Each distinct address is resolved once."""
+        codes, distinct = pd.factorize(text.to_numpy(dtype=object))
+        grids = self._grids_from_distinct_addresses(pd.Series(np.asarray(distinct, dtype=object), dtype=object))
+        table = np.array(grids.tolist() + [None], dtype=object)
+        return pd.Series(table[codes], index=text.index, dtype=object)
+
+    def _grids_from_distinct_addresses(self, text: pd.Series) -> pd.Series:
         out = pd.Series(None, index=text.index, dtype=object)
         if not self.villages_by_name or text.empty:
             return out

@@ -21,37 +21,82 @@ _CN_DATE = (r"^\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*�
             r"(?:\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2})\s*秒?)?\s*分?)?\s*$")
 
 
+def _text1(v: object) -> str | None:
+    """One source value as stripped text, None where empty (the general, slower case)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, str):
+        v = v.strip()
+        return v or None
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if f != f:
+            return None
+        return str(int(f)) if f.is_integer() else repr(f)
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return str(int(v))
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    t = str(v).strip()
+    return t or None
+
+
+def text_list(values: object) -> list:
+    """Source values (any sequence) as a list of stripped text, None where empty. Integral floats lose
+    their ``.0`` (a code read as REAL 3.0 is the code "3")."""
+    vals = values.tolist() if hasattr(values, "tolist") else list(values)
+    # one pass of plain Python per value: the common types take an inline fast path
+    if vals and any(v.__class__ is float for v in vals[:64]):  # a REAL column: each distinct number once
+        cache: dict = {}
+        return [((cache[v] if v in cache else cache.setdefault(v, _text1(v))) if v.__class__ is float else _text1(v))
+                for v in vals]
+    return [(v.strip() or None) if v.__class__ is str else (str(v) if v.__class__ is int else _text1(v))
+            for v in vals]
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """Source values as stripped text, None where empty. Integral floats lose their ``.0``
     (a code read as REAL 3.0 is the code "3")."""
-    s = values.astype(object)
-    nulls = s.isna()
-    kind = pd.api.types.infer_dtype(s, skipna=True)
-    if kind == "empty":
-        return pd.Series([None] * len(s), index=s.index, dtype=object)
-    if kind in ("floating", "mixed-integer-float", "mixed", "decimal"):
-        floats = s.map(lambda v: isinstance(v, float))
-        if floats.any():
-            s = s.copy()
-            s[floats] = [None if np.isnan(v) else (str(int(v)) if v.is_integer() else repr(v)) for v in s[floats]]
-            nulls = s.isna()
-    if kind == "integer":
-        text = s.where(nulls, s.astype(str))
-    else:
-        text = s.where(nulls, s.astype(str).str.strip())
-    return text.where(~nulls & (text != ""), None)
+    return pd.Series(text_list(values.to_numpy(dtype=object)), index=values.index, dtype=object)
+
+
+def factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of an object column; missing values get code -1. Per-value work is
+    then done once per distinct value and spread back with ``spread``."""
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    codes, uniques = pd.factorize(arr)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def spread(per_unique: object, codes: np.ndarray, missing: object = None, dtype: object = object) -> np.ndarray:
+    """Per-distinct-value results back onto every row (``missing`` where the code is -1)."""
+    table = np.empty(len(per_unique) + 1, dtype=dtype)
+    table[:-1] = per_unique
+    table[-1] = missing
+    return table[codes]
 
 
 def parse_dates(text: pd.Series, fmt: str | None) -> pd.Series:
     """Datetimes (naive local time) from text in ``fmt``: 'iso', 'epoch', 'epoch_ms', 'cn_date',
-    'excel' or a strftime pattern. Unparsable or impossible dates (2月30日) become NaT."""
-    fmt = fmt or "iso"
+    'excel' or a strftime pattern. Unparsable or impossible dates (2月30日) become NaT.
+    Each distinct value is parsed once."""
     s = text.astype(object)
-    present = s.notna()
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    if not present.any():
-        return out
-    v = s[present].astype(str)
+    arr = s.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=True) not in ("string", "empty"):
+        # numbers and other objects as their text (as the source gave them), so 1 and 1.0 stay apart
+        arr = np.array([None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in arr],
+                       dtype=object)
+    codes, uniques = factorize(arr)
+    if len(uniques) == 0:
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    parsed = _parse_distinct(pd.Series(uniques, dtype=object), fmt or "iso").to_numpy(dtype="datetime64[ns]")
+    return pd.Series(spread(parsed, codes, np.datetime64("NaT", "ns"), dtype="datetime64[ns]"), index=s.index)
+
+
+def _parse_distinct(v: pd.Series, fmt: str) -> pd.Series:
     if fmt in ("epoch", "epoch_ms"):
         num = pd.to_numeric(v, errors="coerce")
         num = num.where(num.abs() < (1e11 if fmt == "epoch" else 1e14))
@@ -80,16 +125,25 @@ def parse_dates(text: pd.Series, fmt: str | None) -> pd.Series:
             parsed = parsed.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
     else:
         parsed = pd.to_datetime(v, format=fmt, errors="coerce")
-    out[present] = parsed.astype("datetime64[ns]")
-    return out
+    return parsed.astype("datetime64[ns]")
+
+
+def _format(ts: pd.Series, pattern: str) -> pd.Series:
+    """Timestamps as text in ``pattern`` (None for NaT), each distinct timestamp formatted once."""
+    arr = ts.to_numpy(dtype="datetime64[ns]")
+    codes, uniques = pd.factorize(arr)
+    if len(uniques) == 0:
+        return pd.Series([None] * len(ts), index=ts.index, dtype=object)
+    text = pd.DatetimeIndex(uniques).strftime(pattern).to_numpy(dtype=object)
+    return pd.Series(spread(text, codes), index=ts.index, dtype=object)
 
 
 def format_datetimes(ts: pd.Series) -> pd.Series:
-    return ts.dt.strftime(DATETIME_STORAGE).astype(object).where(ts.notna(), None)
+    return _format(ts, DATETIME_STORAGE)
 
 
 def format_dates(ts: pd.Series) -> pd.Series:
-    return ts.dt.strftime(DATE_STORAGE).astype(object).where(ts.notna(), None)
+    return _format(ts, DATE_STORAGE)
 
 
 def _char_matrix(values: pd.Series, width: int) -> np.ndarray:
@@ -140,4 +194,6 @@ BOOL_TEXT = {"1": True, "0": False, "true": True, "false": False, "t": True, "f"
 
 def parse_bools(text: pd.Series) -> pd.Series:
     """True/False from 1/0, true/false, Y/N, 是/否; None where unknown."""
-    return text.astype(object).map(lambda v: None if v is None else BOOL_TEXT.get(str(v).strip().lower()))
+    codes, uniques = factorize(text.astype(object))
+    flags = [BOOL_TEXT.get(str(v).strip().lower()) for v in uniques]
+    return pd.Series(spread(flags, codes), index=text.index, dtype=object)

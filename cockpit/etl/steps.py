@@ -4,12 +4,18 @@ rows of a warehouse table, rejecting bad rows with a rule and a reason.
 Each step looks only at the rows still alive, rejects some (the first failing rule wins, steps run
 in ``PIPELINE`` order) and writes the standardised values of its fields into ``Batch.values``.
 Steps are vectorised over the batch; each can be called alone in tests with a hand-made ``Batch``.
+
+Source columns repeat their values a lot (codes, dates, grids, sensor ids): a field is factorised
+once (``Batch.distinct``) and every check or conversion runs once per distinct value, the results
+spread back onto the rows with a NumPy take.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -19,7 +25,6 @@ import pandas as pd
 from cockpit.config import SourceConfig
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl import parse
-from cockpit.privacy import secret_hash
 from cockpit.warehouse.targets import TARGETS, Target
 
 RULES = ("missing_key", "duplicate", "invalid_id_number", "invalid_credit_code", "invalid_phone", "bad_date",
@@ -36,6 +41,8 @@ class Context:
     refs: dict[str, set[str]] = field(default_factory=dict)  # 'category' | 'channel' | 'department' | 'indicator'
     category_board: dict[str, str] = field(default_factory=dict)
     category_department: dict[str, str] = field(default_factory=dict)
+    # salted hashes of personal numbers already computed in this pass (bounded: see _personal_number)
+    hash_cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     def ref_codes(self, ref: str) -> set[str]:
         return self.areas.codes if ref == "area" else self.refs.get(ref, set())
@@ -54,6 +61,9 @@ class Batch:
     key: pd.Series = None  # type: ignore[assignment]  # src_key per row ('|'-joined primary key) or None
     seen_keys: set[str] | None = None  # keys loaded earlier in the same run (duplicates across batches)
     _inputs: dict[str, pd.Series] = dataclasses.field(default_factory=dict, repr=False)
+    _texts: dict[str, pd.Series] = dataclasses.field(default_factory=dict, repr=False)
+    _distinct: dict[str, tuple[np.ndarray, np.ndarray]] = dataclasses.field(default_factory=dict, repr=False)
+    _alive: np.ndarray | None = dataclasses.field(default=None, repr=False)  # rule is None, kept up to date by reject
 
     def __post_init__(self) -> None:
         self.raw = self.raw.reset_index(drop=True)
@@ -62,7 +72,7 @@ class Batch:
         self.field = pd.Series([None] * n, dtype=object)
         self.reason = pd.Series([None] * n, dtype=object)
         if self.key is None:
-            self.key = source_keys(self.raw, self.source.primary_key)
+            self.key = _join_keys([self.text(c) if c in self.raw else None for c in self.source.primary_key], n)
 
     @property
     def target(self) -> Target:
@@ -70,19 +80,35 @@ class Batch:
 
     @property
     def alive(self) -> pd.Series:
-        return self.rule.isna()
+        if self._alive is None or len(self._alive) != len(self.rule):
+            self._alive = self.rule.isna().to_numpy(copy=True)
+        return pd.Series(self._alive.copy(), index=self.rule.index)
+
+    def text(self, col: str) -> pd.Series:
+        """A raw source column as stripped text (None where empty), computed once per batch."""
+        if col not in self._texts:
+            self._texts[col] = parse.as_text(self.raw[col])
+        return self._texts[col]
 
     def input(self, fld: str) -> pd.Series:
         """The raw input field as stripped text (None where empty): a mapped column or a constant."""
         if fld not in self._inputs:
             if fld in self.source.columns:
-                value = parse.as_text(self.raw[self.source.columns[fld]])
+                value = self.text(self.source.columns[fld])
             elif fld in self.source.constants:
-                value = parse.as_text(pd.Series([self.source.constants[fld]] * len(self.raw), dtype=object))
+                const = parse.text_list([self.source.constants[fld]])[0]
+                value = pd.Series([const] * len(self.raw), dtype=object)
             else:
                 value = pd.Series([None] * len(self.raw), dtype=object)
             self._inputs[fld] = value
         return self._inputs[fld].copy()
+
+    def distinct(self, fld: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, distinct values) of an input field: ``values[codes]`` is the field, -1 where empty."""
+        if fld not in self._distinct:
+            self.input(fld)
+            self._distinct[fld] = parse.factorize(self._inputs[fld])
+        return self._distinct[fld]
 
     def fields_of(self, *types: str) -> list[str]:
         t = self.target
@@ -95,6 +121,7 @@ class Batch:
         hit = mask.fillna(False).astype(bool) & self.alive
         if not hit.any():
             return
+        self._alive[hit.to_numpy()] = False
         self.rule[hit] = rule
         self.field[hit] = fld
         if callable(reasons):
@@ -108,13 +135,20 @@ class Batch:
 
 def source_keys(raw: pd.DataFrame, pk: tuple[str, ...]) -> pd.Series:
     """'|'-joined primary key values as text; None when any part is empty."""
-    parts = [parse.as_text(raw[c]) if c in raw else pd.Series([None] * len(raw), dtype=object) for c in pk]
-    key = parts[0].copy()
-    missing = parts[0].isna()
-    for p in parts[1:]:
-        missing |= p.isna()
-        key = key.astype(str) + "|" + p.astype(str)
-    return key.where(~missing, None)
+    return _join_keys([parse.as_text(raw[c]) if c in raw else None for c in pk], len(raw))
+
+
+def _join_keys(parts: list[pd.Series | None], n: int) -> pd.Series:
+    if any(p is None for p in parts):
+        return pd.Series([None] * n, dtype=object)
+    if len(parts) == 1:
+        return parts[0].copy()
+    cols = [p.tolist() for p in parts]
+    return pd.Series([None if None in t else "|".join(t) for t in zip(*cols)], dtype=object)
+
+
+def _series(values: np.ndarray | list, dtype: object = object) -> pd.Series:
+    return pd.Series(values, dtype=dtype)
 
 
 def _quote(values: pd.Series) -> pd.Series:
@@ -125,7 +159,7 @@ def _quote(values: pd.Series) -> pd.Series:
 def check_keys(b: Batch, ctx: Context) -> None:
     """missing_key: every primary-key column has a value."""
     for col in b.source.primary_key:
-        empty = parse.as_text(b.raw[col]).isna() if col in b.raw else pd.Series(True, index=b.raw.index)
+        empty = b.text(col).isna() if col in b.raw else pd.Series(True, index=b.raw.index)
         b.reject(empty, "missing_key", col, f"primary key column {col!r} is empty")
 
 
@@ -135,7 +169,8 @@ def check_duplicates(b: Batch, ctx: Context) -> None:
     dup = pd.Series(False, index=b.raw.index)
     dup[alive] = b.key[alive].duplicated(keep="first")
     if b.seen_keys:
-        dup |= alive & b.key.isin(b.seen_keys)
+        seen = b.seen_keys  # may hold millions of keys: one set lookup per row, never a copy of the set
+        dup |= alive & pd.Series([k in seen for k in b.key.tolist()], index=b.raw.index, dtype=bool)
     label = "+".join(b.source.primary_key)
     b.reject(dup, "duplicate", label, lambda h: "duplicate of primary key " + b.key[h].map(repr) + " earlier in the extract")
 
@@ -143,68 +178,91 @@ def check_duplicates(b: Batch, ctx: Context) -> None:
 def check_id_numbers(b: Batch, ctx: Context) -> None:
     """invalid_id_number: GB 11643 check character; valid numbers become a salted hash and a masked form."""
     for fld in b.fields_of("id_number"):
+        codes, values = b.distinct(fld)
+        valid_u = parse.valid_id_numbers(_series(values)).to_numpy(dtype=bool)
+        present = codes >= 0
+        bad = present & ~parse.spread(valid_u, codes, False, bool)
         text = b.input(fld)
-        present = text.notna()
-        valid = parse.valid_id_numbers(text.where(present, ""))
-        b.reject(present & ~valid, "invalid_id_number", fld,
+        b.reject(_series(bad, bool), "invalid_id_number", fld,
                  lambda h: f"{b.column_label(fld)}: " + _quote(text[h].map(_mask_any)) + " fails the GB 11643 check digit")
-        _personal_number(b, ctx, fld, text.str.upper(), _mask_id)
+        _personal_number(b, ctx, fld, codes, [v.upper() for v in values], valid_u)
 
 
 def check_credit_codes(b: Batch, ctx: Context) -> None:
     """invalid_credit_code: GB 32100 check character of 统一社会信用代码."""
     for fld in b.fields_of("credit_code"):
-        text = b.input(fld).str.upper()
-        present = text.notna()
-        valid = parse.valid_credit_codes(text.where(present, ""))
-        b.reject(present & ~valid, "invalid_credit_code", fld,
+        codes, values = b.distinct(fld)
+        upper = np.array([v.upper() for v in values], dtype=object)
+        valid_u = parse.valid_credit_codes(_series(upper)).to_numpy(dtype=bool)
+        present = codes >= 0
+        valid = parse.spread(valid_u, codes, False, bool)
+        text = _series(parse.spread(upper, codes))
+        b.reject(_series(present & ~valid, bool), "invalid_credit_code", fld,
                  lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + " fails the GB 32100 check character")
-        b.values[fld] = text.where(present & valid, None)
+        b.values[fld] = _series(parse.spread(np.where(valid_u, upper, None), codes))
+
+
+_PHONE_NOISE = re.compile(r"[\s()]")
 
 
 def check_phones(b: Batch, ctx: Context) -> None:
     """invalid_phone: a mobile number (or landline with area code); becomes a salted hash and a masked form."""
     for fld in b.fields_of("phone"):
-        text = b.input(fld).str.replace(r"[\s()]", "", regex=True)
-        present = text.notna()
-        valid = parse.valid_phones(text.where(present, ""))
-        b.reject(present & ~valid, "invalid_phone", fld,
+        codes, values = b.distinct(fld)
+        cleaned = np.array([_PHONE_NOISE.sub("", v) for v in values], dtype=object)
+        valid_u = parse.valid_phones(_series(cleaned)).to_numpy(dtype=bool)
+        present = codes >= 0
+        bad = present & ~parse.spread(valid_u, codes, False, bool)
+        text = _series(parse.spread(cleaned, codes))
+        b.reject(_series(bad, bool), "invalid_phone", fld,
                  lambda h: f"{b.column_label(fld)}: " + _quote(text[h].map(_mask_any)) + " is not a phone number")
-        _personal_number(b, ctx, fld, text, _mask_phone)
+        _personal_number(b, ctx, fld, codes, list(cleaned), valid_u)
 
 
 def parse_date_fields(b: Batch, ctx: Context) -> None:
     """bad_date: dates and times in the source's declared format (default ISO 8601)."""
     for fld in b.fields_of("date", "datetime"):
         fmt = b.source.formats.get(fld, "iso")
-        text = b.input(fld)
-        ts = parse.parse_dates(text, fmt)
-        b.reject(text.notna() & ts.isna(), "bad_date", fld,
-                 lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + f" is not a valid date in format {fmt!r}")
+        codes, values = b.distinct(fld)
+        ts = parse.parse_dates(_series(values), fmt)
         typ = b.target.fields[fld].type
-        b.values[fld] = parse.format_dates(ts) if typ == "date" else parse.format_datetimes(ts)
+        stored = (parse.format_dates(ts) if typ == "date" else parse.format_datetimes(ts)).to_numpy(dtype=object)
+        bad = parse.spread(ts.isna().to_numpy(), codes, False, bool)
+        text = b.input(fld)
+        b.reject(_series(bad, bool), "bad_date", fld,
+                 lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + f" is not a valid date in format {fmt!r}")
+        b.values[fld] = _series(parse.spread(stored, codes))
 
 
 def map_codes(b: Batch, ctx: Context) -> None:
     """unknown_code: source codes through the configured value map; yes/no values to booleans."""
     for fld in b.fields_of("code", "str"):
-        text = b.input(fld)
         mapping = b.source.values.get(fld)
         if mapping is None:
-            b.values[fld] = text
+            b.values[fld] = b.input(fld)
             continue
-        mapped = text.map(mapping)
-        b.reject(text.notna() & mapped.isna(), "unknown_code", fld,
-                 lambda h: f"{b.column_label(fld)}: code " + _quote(text[h]) + f" is not in [sources.{b.source.name}.values.{fld}]")
-        b.values[fld] = mapped.where(text.notna(), None).astype(object)
-    for fld in b.fields_of("bool"):
+        codes, values = b.distinct(fld)
+        mapped_u = np.array([_present(mapping.get(v)) for v in values], dtype=object)
+        unknown = parse.spread(pd.isna(mapped_u), codes, False, bool)
         text = b.input(fld)
-        flags = parse.parse_bools(text)
-        b.reject(text.notna() & flags.isna(), "unknown_code", fld,
+        b.reject(_series(unknown, bool), "unknown_code", fld,
+                 lambda h: f"{b.column_label(fld)}: code " + _quote(text[h]) + f" is not in [sources.{b.source.name}.values.{fld}]")
+        b.values[fld] = _series(parse.spread(mapped_u, codes))
+    for fld in b.fields_of("bool"):
+        codes, values = b.distinct(fld)
+        flags_u = parse.parse_bools(_series(values)).to_numpy(dtype=object)
+        unknown = parse.spread(pd.isna(flags_u), codes, False, bool)
+        text = b.input(fld)
+        b.reject(_series(unknown, bool), "unknown_code", fld,
                  lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + " is not a yes/no value (1/0, true/false, 是/否)")
-        b.values[fld] = flags
+        b.values[fld] = _series(parse.spread(flags_u, codes))
     for fld in b.fields_of("geometry"):
         b.values[fld] = b.input(fld)
+
+
+def _present(v: Any) -> Any:
+    """None for a missing mapped value (None or NaN), else the value."""
+    return None if v is None or (isinstance(v, float) and v != v) else v
 
 
 def locate(b: Batch, ctx: Context) -> None:
@@ -232,8 +290,11 @@ def locate(b: Batch, ctx: Context) -> None:
     todo = b.alive & grid.isna() & lon.notna() & lat.notna()
     if todo.any():
         grid[todo] = ctx.areas.grids_from_points(lon[todo], lat[todo])
-    missing = grid.isna()
-    reason = pd.Series("no grid_code, address or coordinates to place the row on a grid", index=b.raw.index)
+    missing = grid.isna() & b.alive
+    if not missing.any():
+        b.values["grid_code"] = grid
+        return
+    reason = pd.Series("no grid_code, address or coordinates to place the row on a grid", index=b.raw.index, dtype=object)
     has_coords = lon.notna() & lat.notna() & missing
     reason[has_coords] = (f"{b.column_label('lon')}/lat: (" + lon[has_coords].astype(str) + ", "
                           + lat[has_coords].astype(str) + ") lies in no grid")
@@ -258,18 +319,20 @@ def check_required(b: Batch, ctx: Context) -> None:
 def parse_numbers(b: Batch, ctx: Context) -> None:
     """bad_number: integers and decimals (full-width digits are not guessed at)."""
     for fld in b.fields_of("int", "float"):
-        text = b.input(fld)
-        num = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-        bad = text.notna() & (num.isna() | ~np.isfinite(num.fillna(0)))
+        codes, values = b.distinct(fld)
+        num_u = pd.to_numeric(_series([v.replace(",", "") for v in values]), errors="coerce").astype(float).to_numpy()
+        bad_u = ~np.isfinite(num_u)
         what = "a number"
-        if b.target.fields[fld].type == "int":
-            bad |= num.notna() & ((num % 1 != 0) | (num.abs() > INT32))
+        is_int = b.target.fields[fld].type == "int"
+        if is_int:
+            with np.errstate(invalid="ignore"):
+                bad_u |= (np.mod(num_u, 1) != 0) | (np.abs(num_u) > INT32)
             what = "a whole number"
-        b.reject(bad, "bad_number", fld, lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + f" is not {what}")
-        if b.target.fields[fld].type == "int":
-            b.values[fld] = num.where(~bad).round().astype("Int64")
-        else:
-            b.values[fld] = num.where(~bad).astype(float)
+        text = b.input(fld)
+        b.reject(_series(parse.spread(bad_u, codes, False, bool), bool), "bad_number", fld,
+                 lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + f" is not {what}")
+        num = pd.Series(parse.spread(np.where(bad_u, np.nan, num_u), codes, np.nan, float), dtype=float)
+        b.values[fld] = num.round().astype("Int64") if is_int else num
 
 
 def check_references(b: Batch, ctx: Context) -> None:
@@ -287,9 +350,9 @@ def check_references(b: Batch, ctx: Context) -> None:
 def derive_target_columns(b: Batch, ctx: Context) -> None:
     """Columns a target computes: event board and department from the category, village from the grid."""
     if b.source.target == "event":
-        cat = b.values["category_code"]
-        b.values["board"] = cat.map(ctx.category_board)
-        b.values["department_code"] = cat.map(ctx.category_department)
+        codes, cats = parse.factorize(b.values["category_code"])
+        b.values["board"] = _series(parse.spread([ctx.category_board.get(c) for c in cats], codes))
+        b.values["department_code"] = _series(parse.spread([ctx.category_department.get(c) for c in cats], codes))
         b.values["village_code"] = ctx.areas.village_of(b.values["grid_code"])
 
 
@@ -306,12 +369,9 @@ def standardise(b: Batch, ctx: Context) -> Batch:
 
 
 # ---------------------------------------------------------------- personal numbers
-def _mask_id(v: pd.Series) -> pd.Series:
-    return v.str[:3] + v.str[3:-4].str.replace(r".", "*", regex=True) + v.str[-4:]
-
-
-def _mask_phone(v: pd.Series) -> pd.Series:
-    return v.str[:3] + v.str[3:-4].str.replace(r".", "*", regex=True) + v.str[-4:]
+def _mask_middle(v: str) -> str:
+    """First 3 and last 4 characters kept, the rest starred (valid ID and phone numbers only)."""
+    return v[:3] + "*" * len(v[3:-4]) + v[-4:]
 
 
 def _mask_any(v: Any) -> Any:
@@ -320,32 +380,78 @@ def _mask_any(v: Any) -> Any:
     return mask_text(v) if isinstance(v, str) else v
 
 
-def _personal_number(b: Batch, ctx: Context, fld: str, text: pd.Series, mask: Callable[[pd.Series], pd.Series]) -> None:
-    """Fill the ``into`` columns (hash, masked) of a personal number; a column shared by two fields
-    (reporter id or phone) keeps the first field's value."""
+HASH_CACHE_LIMIT = 200_000
+
+
+def _personal_number(b: Batch, ctx: Context, fld: str, codes: np.ndarray, values: list[str], valid: np.ndarray) -> None:
+    """Fill the ``into`` columns (hash, masked) of a personal number from its distinct ``values``
+    (``valid`` per value), for the rows still alive; a column shared by two fields (reporter id or
+    phone) keeps the first field's value."""
     hash_col, masked_col = b.target.fields[fld].into or (None, None)
-    ok = text.notna() & b.alive
+    dead = ~b.alive.to_numpy()
     if hash_col:
-        cache: dict[str, str] = {}
-        hashed = pd.Series([None] * len(text), dtype=object)
-        hashed[ok] = [cache.setdefault(v, secret_hash(ctx.id_salt, v)) if v not in cache else cache[v] for v in text[ok]]
+        cache = ctx.hash_cache
+        if len(cache) > HASH_CACHE_LIMIT:
+            cache.clear()
+        keyed = hmac.new(ctx.id_salt.encode(), digestmod=hashlib.sha256)  # secret_hash, key set up once
+        hashed_u = [None] * len(values)
+        for i, (v, ok) in enumerate(zip(values, valid)):
+            if ok:
+                h = cache.get(v)
+                if h is None:
+                    mac = keyed.copy()
+                    mac.update(v.strip().upper().encode())
+                    h = cache[v] = mac.hexdigest()[:32]
+                hashed_u[i] = h
+        hashed = parse.spread(hashed_u, codes)
+        hashed[dead] = None
+        hashed = _series(hashed)
         b.values[hash_col] = b.values[hash_col].where(b.values[hash_col].notna(), hashed) if hash_col in b.values else hashed
     if masked_col:
-        masked = mask(text.where(ok, None).astype(object).fillna("")).where(ok, None)
+        masked = parse.spread([_mask_middle(v) if ok else None for v, ok in zip(values, valid)], codes)
+        masked[dead] = None
+        masked = _series(masked)
         b.values[masked_col] = (b.values[masked_col].where(b.values[masked_col].notna(), masked)
                                 if masked_col in b.values else masked)
 
 
 # ---------------------------------------------------------------- output
+_NULL = "\x00"  # a missing value in the hashed text (no source text holds it: empty text is missing too)
+_SEP = "\x1f"
+
+
+def _canonical(v: Any) -> str:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return _NULL
+    if isinstance(v, (float, np.floating)):
+        return _NULL if v != v else repr(float(v))
+    if isinstance(v, (np.integer,)):
+        return str(int(v))
+    return str(v)
+
+
+def hash_texts(values: pd.Series | np.ndarray | list) -> list[str]:
+    """A column's values as the text the row hash reads: str as is, numbers in their shortest exact
+    form, missing values as NUL. Integer and float columns read the same whatever their dtype."""
+    if isinstance(values, pd.Series):
+        if values.dtype.kind in "iu" or isinstance(values.dtype, pd.Int64Dtype):
+            values = values.to_numpy(dtype=object, na_value=None)
+        elif values.dtype.kind == "f":
+            return [repr(v) if v == v else _NULL for v in values.tolist()]
+        values = values.tolist()
+    elif isinstance(values, np.ndarray):
+        values = values.tolist()
+    return [v if v.__class__ is str else _canonical(v) for v in values]
+
+
 def row_hashes(frame: pd.DataFrame) -> pd.Series:
-    """A 32-hex-character hash of each row's standardised values. The steps give every column a
-    fixed dtype (text/None as object, Int64, float64), so equal rows hash equal across batches."""
+    """A 32-hex-character hash (BLAKE2b, 128 bits) of each row's standardised values, columns in name
+    order. The steps give every column a fixed type, so equal rows hash equal across batches."""
     if frame.empty:
         return pd.Series([], dtype=object)
-    ordered = frame[sorted(frame.columns)]
-    h1 = pd.util.hash_pandas_object(ordered, index=False, hash_key="cockpit-row-hash").to_numpy()
-    h2 = pd.util.hash_pandas_object(ordered, index=False, hash_key="cockpit-row-2nd!").to_numpy()
-    return pd.Series(np.char.add(np.char.zfill(np.char.mod("%x", h1), 16), np.char.zfill(np.char.mod("%x", h2), 16)),
+    cols = [hash_texts(frame[c]) for c in sorted(frame.columns)]
+    blake = hashlib.blake2b
+    return pd.Series([blake(_SEP.join(t).encode(), digest_size=16).hexdigest() for t in zip(*cols)],
                      index=frame.index, dtype=object)
 
 
@@ -360,7 +466,7 @@ def output_frame(b: Batch, table_columns: list[str], run_id: int | None) -> pd.D
     # changes no mapped value (a status step that maps to the same code) is still a new version,
     # loaded and traced to its run; an unchanged row re-read by a full run still hashes equal.
     rep = b.source.replication_key
-    hashed = frame.assign(_version=b.raw.loc[alive, rep].astype(str).to_numpy()) if rep in b.raw.columns else frame
+    hashed = frame.assign(_version=b.raw.loc[alive, rep].to_numpy(dtype=object)) if rep in b.raw.columns else frame
     frame["row_hash"] = row_hashes(hashed)
     frame["src_run_id"] = run_id
     return frame
