@@ -32,20 +32,26 @@ def _plain(value: object) -> object:
 
 def issues(b: Batch, run_id: int | None, now: datetime) -> list[dict]:
     """The dq_issue rows for the rejected rows of a standardised batch."""
-    bad = b.rule.notna()
+    bad = np.flatnonzero(b.rule.notna().to_numpy())
+    if not len(bad):
+        return []
+    raw = b.raw.iloc[bad]
+    names = [str(c) for c in raw.columns]
+    columns = [raw[c].to_numpy(dtype=object).tolist() for c in raw.columns]
+    keys, rules = b.key.to_numpy(dtype=object), b.rule.to_numpy(dtype=object)
+    fields, reasons = b.field.to_numpy(dtype=object), b.reason.to_numpy(dtype=object)
     out = []
-    records = b.raw[bad].to_dict(orient="records")
-    for i, record in zip(np.flatnonzero(bad.to_numpy()), records):
-        row = {str(k): _plain(v) for k, v in record.items()}
-        raw = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
+    for j, i in enumerate(bad):
+        row = {name: _plain(col[j]) for name, col in zip(names, columns)}
+        text = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
         out.append({
             "source": b.source.name,
-            "source_key": _plain(b.key.iloc[i]),
-            "fingerprint": fingerprint(raw),
-            "rule": b.rule.iloc[i],
-            "field": _plain(b.field.iloc[i]),
-            "reason": mask_text(str(b.reason.iloc[i])),
-            "raw": mask_text(raw),
+            "source_key": _plain(keys[i]),
+            "fingerprint": fingerprint(text),
+            "rule": rules[i],
+            "field": _plain(fields[i]),
+            "reason": mask_text(str(reasons[i])),
+            "raw": mask_text(text),
             "run_id": run_id,
             "first_seen_at": now,
             "last_seen_at": now,
