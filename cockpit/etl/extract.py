@@ -136,11 +136,7 @@ def _sql_batches(source: SourceConfig, since: str | None, batch_size: int) -> It
             query = query.order_by(*[table.c[c] for c in source.primary_key])
         try:
             with engine.connect() as conn:
-                result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
-                while True:
-                    rows = result.fetchmany(batch_size)
-                    if not rows:
-                        break
+                for rows in _fetch(conn, query, batch_size):
                     frame = _frame(rows, available)
                     yield RawBatch(frame, _batch_watermark(frame[repl]) if repl else None)
         except sa.exc.SQLAlchemyError as exc:
@@ -149,10 +145,34 @@ def _sql_batches(source: SourceConfig, since: str | None, batch_size: int) -> It
         engine.dispose()
 
 
+def _fetch(conn: sa.Connection, query: sa.Select, batch_size: int) -> Iterator[list]:
+    """Lists of at most ``batch_size`` row tuples. SQLite: straight from the driver's cursor, the
+    statement rendered with its (watermark) value inline — plain tuples, no result-row objects.
+    Other databases: a server-side cursor through SQLAlchemy."""
+    if conn.dialect.name == "sqlite":
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(batch_size):
+                yield rows
+        finally:
+            cursor.close()
+        return
+    result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
+    while rows := result.fetchmany(batch_size):
+        yield [tuple(r) for r in rows]
+
+
 def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
     """Rows to a frame of object columns (raw values kept as read)."""
-    cols = list(zip(*rows))
-    return pd.DataFrame({name: np.array(col, dtype=object) for name, col in zip(columns, cols)}, columns=columns)
+    arr = np.empty((len(rows), len(columns)), dtype=object)
+    try:
+        arr[:] = rows
+    except ValueError:  # a value that is itself a sequence (an array column): fill column by column
+        for j, col in enumerate(zip(*rows)):
+            arr[:, j] = np.fromiter(col, dtype=object, count=len(rows))
+    return pd.DataFrame(arr, columns=columns, dtype=object, copy=False)
 
 
 def _short(exc: Exception) -> str:
