@@ -150,6 +150,9 @@ def _run_batches(config: Config, engine: Engine, source: SourceConfig, ctx: Cont
     columns = load.table_columns(target)
     seen: set[str] = set()
     batch_size = int(config.get("etl", "batch_size"))
+    # a source that never committed a batch has no rows in the warehouse yet: try plain inserts
+    # (the load falls back to the upsert by itself if a key exists after all)
+    fresh = result.watermark_after is None
     for raw in extract(source, result.watermark_after, batch_size, full=full):
         b = Batch(source, raw.rows, seen_keys=seen)
         standardise(b, ctx)
@@ -160,7 +163,7 @@ def _run_batches(config: Config, engine: Engine, source: SourceConfig, ctx: Cont
         issues = quarantine.issues(b, result.run_id, stamp)
         mark = watermark.advance(result.watermark_after, raw.watermark)
         with engine.begin() as conn:
-            outcome = load.upsert(conn, target, frame, stamp)
+            outcome = load.upsert(conn, target, frame, stamp, fresh=fresh)
             quarantine.record(conn, issues)
             quarantine.resolve(conn, source.name, outcome.changed_keys, result.run_id, stamp)
             watermark.put(conn, source.name, mark, result.run_id, stamp)
@@ -173,6 +176,7 @@ def _run_batches(config: Config, engine: Engine, source: SourceConfig, ctx: Cont
         result.rows_rejected += len(issues)
         result.touched_days |= outcome.days
         result.watermark_after = mark
+        fresh = fresh and not outcome.fresh_failed
         seen.update(b.key[b.key.notna() & (b.rule != "duplicate")])
         if stop is not None and stop.is_set():
             result.status, result.error = "interrupted", "stopped between batches; the next run continues from the watermark"
