@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Callable
+from typing import Callable, Iterator
 
 import pandas as pd
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, event, select, update
 
 from cockpit import aggregates as _aggregates  # noqa: F401  (registers the after-load hook)
 from cockpit import hooks
@@ -20,7 +21,7 @@ from cockpit.config import Config, ConfigError, SourceConfig
 from cockpit.etl import load, quarantine, runs, watermark
 from cockpit.etl.extract import SourceUnavailable, extract
 from cockpit.etl.locate import AreaIndex
-from cockpit.etl.steps import Batch, Context, output_frame, standardise
+from cockpit.etl.steps import Batch, Context, output_rows, standardise
 from cockpit.warehouse import schema as s
 from cockpit.warehouse.targets import TARGETS
 
@@ -74,7 +75,11 @@ def run_sources(config: Config, engine: Engine, *, names: list[str] | None = Non
                 stop: threading.Event | None = None, now: Callable[[], datetime] = datetime.now) -> list[RunResult]:
     """Run every enabled source (or the ``names`` given), area sources first, each isolated: a failing
     source is recorded with its error and the others go on. After the pass, if any rows loaded, the
-    after-load hooks run. Sources not yet started when ``stop`` is set are skipped."""
+    after-load hooks run. Sources not yet started when ``stop`` is set are skipped.
+
+    On PostgreSQL the reading and standardising of the next batches (of the same or the next
+    sources) runs in a background thread while the database writes the current one; each batch is
+    still written in order, in its own transaction, exactly as without it."""
     if names:
         unknown = [n for n in names if n not in config.sources]
         if unknown:
@@ -84,25 +89,43 @@ def run_sources(config: Config, engine: Engine, *, names: list[str] | None = Non
         chosen = [src for src in config.sources.values() if src.enabled]
     chosen.sort(key=lambda src: src.target != "area")  # stable: areas first, then config order
     results: list[RunResult] = []
+    ahead = _Prefetcher(config, engine, chosen, full=full, stop=stop, now=now) if _overlaps(engine) and chosen else None
+    with _load_settings(engine):
+        try:
+            _run_chosen(config, engine, chosen, results, ahead, full=full, stop=stop, now=now)
+        finally:
+            if ahead is not None:
+                ahead.close()
+        if any(r.rows_loaded for r in results):
+            hooks.run_after_load(engine, results)
+    return results
+
+
+def _run_chosen(config: Config, engine: Engine, chosen: list[SourceConfig], results: list[RunResult],
+                ahead: _Prefetcher | None, *, full: bool, stop: threading.Event | None,
+                now: Callable[[], datetime]) -> None:
     context: Context | None = None
-    for src in chosen:
+    for i, src in enumerate(chosen):
         if stop is not None and stop.is_set():
             break
         if context is None:
             context = load_context(config, engine)
-        result = run_source(config, engine, src, full=full, stop=stop, now=now, context=context)
+        if ahead is not None and src.target != "area":
+            ahead.start(context)  # the area sources (first) are loaded: the grids are final
+        prepared = ahead.batches(i) if ahead is not None and ahead.started else None
+        result = run_source(config, engine, src, full=full, stop=stop, now=now, context=context, prepared=prepared)
+        if ahead is not None and ahead.started:
+            ahead.skip(i)  # whatever the run did not consume (it failed before the end)
         results.append(result)
         if src.target == "area" and result.rows_loaded:
             context = None  # the grids changed: read them again for the sources that locate rows
-    if any(r.rows_loaded for r in results):
-        hooks.run_after_load(engine, results)
-    return results
 
 
 def run_source(config: Config, engine: Engine, source: SourceConfig, *, full: bool = False,
                stop: threading.Event | None = None, now: Callable[[], datetime] = datetime.now,
-               context: Context | None = None) -> RunResult:
-    """One source run, recorded in ``etl_run``. Never raises for a source's own failure."""
+               context: Context | None = None, prepared: Iterator[Prepared] | None = None) -> RunResult:
+    """One source run, recorded in ``etl_run``. Never raises for a source's own failure.
+    ``prepared``: this source's batches already being prepared ahead (the first attempt uses them)."""
     with engine.connect() as conn:
         before = watermark.get(conn, source.name)
     run_id = runs.start(engine, source.name, full=full, watermark=before, now=now())
@@ -115,7 +138,9 @@ def run_source(config: Config, engine: Engine, source: SourceConfig, *, full: bo
         for attempt in range(1, attempts + 1):
             result.attempts = attempt
             try:
-                _run_batches(config, engine, source, ctx, result, full=full, stop=stop, now=now)
+                batches = prepared if attempt == 1 and prepared is not None else prepare_batches(
+                    config, source, ctx, result.watermark_after, full=full, now=now)
+                _load_batches(engine, source, batches, result, stop=stop)
                 break
             except SourceUnavailable as exc:
                 if attempt == attempts:
@@ -144,29 +169,53 @@ def run_source(config: Config, engine: Engine, source: SourceConfig, *, full: bo
     return result
 
 
-def _run_batches(config: Config, engine: Engine, source: SourceConfig, ctx: Context, result: RunResult, *,
-                 full: bool, stop: threading.Event | None, now: Callable[[], datetime]) -> None:
+@dataclass
+class Prepared:
+    """One extracted batch, standardised and formatted for the load: all the work but the writing."""
+
+    batch: Batch
+    rows: load.Rows  # the good rows, src_run_id still unset
+    block: load.CopyBlock | None  # PostgreSQL: the rows' COPY text, without src_run_id
+    stamp: datetime  # load time of the batch
+    mark: str | None  # the largest replication value of the raw batch
+
+
+def prepare_batches(config: Config, source: SourceConfig, ctx: Context, since: str | None, *, full: bool,
+                    now: Callable[[], datetime], copy_text: bool = False) -> Iterator[Prepared]:
+    """Extract from ``since`` and standardise, batch by batch (duplicates are judged across the
+    whole extract, as the batches come)."""
     target = TARGETS[source.target]
     columns = load.table_columns(target)
     seen: set[str] = set()
     batch_size = int(config.get("etl", "batch_size"))
-    # a source that never committed a batch has no rows in the warehouse yet: try plain inserts
-    # (the load falls back to the upsert by itself if a key exists after all)
-    fresh = result.watermark_after is None
-    for raw in extract(source, result.watermark_after, batch_size, full=full):
+    for raw in extract(source, since, batch_size, full=full):
         b = Batch(source, raw.rows, seen_keys=seen)
         standardise(b, ctx)
         if target.business_key != LINEAGE_KEY:
             _reject_business_key_duplicates(b, target.business_key, columns)
-        frame = output_frame(b, columns, result.run_id)
+        seen.update(b.key[b.key.notna() & (b.rule != "duplicate")])
         stamp = now()
-        issues = quarantine.issues(b, result.run_id, stamp)
-        mark = watermark.advance(result.watermark_after, raw.watermark)
+        rows, block = load.finish_rows(output_rows(b, columns, None), target, stamp, copy_text=copy_text)
+        yield Prepared(b, rows, block, stamp, raw.watermark)
+
+
+def _load_batches(engine: Engine, source: SourceConfig, batches: Iterator[Prepared], result: RunResult, *,
+                  stop: threading.Event | None) -> None:
+    """Write each prepared batch with its quarantine, watermark and run counts in one transaction."""
+    target = TARGETS[source.target]
+    # a source that never committed a batch has no rows in the warehouse yet: try plain inserts
+    # (the load falls back to the upsert by itself if a key exists after all)
+    fresh = result.watermark_after is None
+    for p in batches:
+        b = p.batch
+        p.rows.set_constant("src_run_id", result.run_id)
+        issues = quarantine.issues(b, result.run_id, p.stamp)
+        mark = watermark.advance(result.watermark_after, p.mark)
         with engine.begin() as conn:
-            outcome = load.upsert(conn, target, frame, stamp, fresh=fresh)
+            outcome = load.write(conn, target, p.rows, fresh=fresh, block=p.block)
             quarantine.record(conn, issues)
-            quarantine.resolve(conn, source.name, outcome.changed_keys, result.run_id, stamp)
-            watermark.put(conn, source.name, mark, result.run_id, stamp)
+            quarantine.resolve(conn, source.name, outcome.changed_keys, result.run_id, p.stamp)
+            watermark.put(conn, source.name, mark, result.run_id, p.stamp)
             conn.execute(update(s.etl_run).where(s.etl_run.c.id == result.run_id).values(
                 rows_read=result.rows_read + len(b.raw), rows_loaded=result.rows_loaded + len(outcome.changed_keys),
                 rows_rejected=result.rows_rejected + len(issues), watermark_after=mark, attempts=result.attempts))
@@ -177,10 +226,164 @@ def _run_batches(config: Config, engine: Engine, source: SourceConfig, ctx: Cont
         result.touched_days |= outcome.days
         result.watermark_after = mark
         fresh = fresh and not outcome.fresh_failed
-        seen.update(b.key[b.key.notna() & (b.rule != "duplicate")])
         if stop is not None and stop.is_set():
             result.status, result.error = "interrupted", "stopped between batches; the next run continues from the watermark"
             return
+
+
+# ---------------------------------------------------------------- SQLite during a pass
+# SQLite (WAL, synchronous=NORMAL) copies the write-ahead log into the database file at a commit
+# once the log passes ``wal_autocheckpoint`` pages (default 1000, 4 MB). A load commits every batch
+# and every run record: the same index pages would be copied again and again. During a pass the
+# connections the pass uses get a higher threshold (and a larger page cache for the index pages),
+# both set back when the connection returns to the pool, and the pass ends with one checkpoint.
+# Commits stay atomic, and the kind of loss synchronous=NORMAL allows is unchanged: a power cut
+# (not a crash of the process) may undo the batches committed since the last checkpoint, their
+# watermark with them, so the next run reads those rows again.
+LOAD_PRAGMAS = {"wal_autocheckpoint": 65536, "cache_size": -65536}  # 256 MB of log at most; 64 MB of cache
+
+
+def _raise_for_load(dbapi_conn, record, _proxy) -> None:  # noqa: ANN001 - pool event
+    before = {}
+    for name, value in LOAD_PRAGMAS.items():
+        before[name] = dbapi_conn.execute(f"PRAGMA {name}").fetchone()[0]
+        dbapi_conn.execute(f"PRAGMA {name}={int(value)}")
+    record.info["etl_pragmas"] = before
+
+
+def _restore_after_load(dbapi_conn, record) -> None:  # noqa: ANN001 - pool event
+    before = record.info.pop("etl_pragmas", None)
+    if dbapi_conn is not None and before:
+        for name, value in before.items():
+            dbapi_conn.execute(f"PRAGMA {name}={int(value)}")
+
+
+@contextmanager
+def _load_settings(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    if not event.contains(engine, "checkin", _restore_after_load):  # stays: it only undoes what a pass set
+        event.listen(engine, "checkin", _restore_after_load)
+    event.listen(engine, "checkout", _raise_for_load)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", _raise_for_load)
+        try:  # PASSIVE: it never waits for readers; a busy database only postpones it to a later commit
+            with engine.connect() as conn:
+                conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:
+            log.debug("checkpoint after the load postponed", exc_info=True)
+
+
+# ---------------------------------------------------------------- preparing ahead
+def _overlaps(engine: Engine) -> bool:
+    """Prepare ahead where the database writes in its own process (PostgreSQL). SQLite writes in
+    this process, and its writer gives up the interpreter lock for every row: a busy second thread
+    would slow it down instead."""
+    return engine.dialect.name == "postgresql"
+
+
+_END = object()
+
+
+class _Prefetcher:
+    """A background thread that prepares the batches of the chosen sources, in order, at most
+    ``DEPTH`` batches ahead of the loader. The area sources are left to the loader (they change the
+    grids the others are placed on); the thread starts with the first other source."""
+
+    DEPTH = 1
+
+    def __init__(self, config: Config, engine: Engine, sources: list[SourceConfig], *, full: bool,
+                 stop: threading.Event | None, now: Callable[[], datetime]) -> None:
+        import queue
+
+        self.config, self.engine, self.sources, self.full, self.stop, self.now = config, engine, sources, full, stop, now
+        self.queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
+        self.cancel = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.done: set[int] = set()  # sources whose items the loader has seen to the end
+
+    @property
+    def started(self) -> bool:
+        return self.thread is not None
+
+    def start(self, ctx: Context) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._work, args=(ctx,), name="etl-prepare", daemon=True)
+            self.thread.start()
+
+    def _put(self, item: tuple) -> bool:
+        import queue
+
+        while not self.cancel.is_set():
+            try:
+                self.queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _work(self, ctx: Context) -> None:
+        for i, src in enumerate(self.sources):
+            if src.target == "area":
+                continue
+            if self.cancel.is_set() or (self.stop is not None and self.stop.is_set()):
+                break
+            try:
+                with self.engine.connect() as conn:
+                    since = watermark.get(conn, src.name)
+                for p in prepare_batches(self.config, src, ctx, since, full=self.full, now=self.now, copy_text=True):
+                    if not self._put((i, p)):
+                        return
+            except BaseException as exc:  # handed to the loader, which records or retries it
+                if not self._put((i, exc)):
+                    return
+            if not self._put((i, _END)):
+                return
+
+    def batches(self, i: int) -> Iterator[Prepared]:
+        """The prepared batches of source ``i``; the thread's exception for it is raised here."""
+        while True:
+            j, item = self.queue.get()
+            if j != i:  # cannot happen: the loader takes the sources in the same order
+                raise RuntimeError(f"prepared batches out of order: source {j} while loading {i}")
+            if item is _END:
+                self.done.add(i)
+                return
+            if isinstance(item, BaseException):
+                self._drain_to_end(i)
+                raise item
+            yield item
+
+    def _drain_to_end(self, i: int) -> None:
+        while True:
+            j, item = self.queue.get()
+            if item is _END and j == i:
+                self.done.add(i)
+                return
+
+    def skip(self, i: int) -> None:
+        """Drop what is left of source ``i`` (its run failed before the end). After a stop nothing
+        is drained: the pass ends and ``close`` cancels the thread."""
+        if self.stop is not None and self.stop.is_set():
+            return
+        if i not in self.done and self.sources[i].target != "area" and self.thread is not None:
+            if self.thread.is_alive() or not self.queue.empty():
+                self._drain_to_end(i)
+
+    def close(self) -> None:
+        import queue
+
+        self.cancel.set()
+        if self.thread is not None:
+            while self.thread.is_alive():
+                try:
+                    self.queue.get(timeout=0.2)
+                except queue.Empty:
+                    pass
+            self.thread.join()
 
 
 def _reject_business_key_duplicates(b: Batch, key: tuple[str, ...], columns: list[str]) -> None:

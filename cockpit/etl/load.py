@@ -21,12 +21,12 @@ Both return the changed rows (source key and main time value), so the run counts
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, String
 
@@ -65,6 +65,7 @@ class Rows:
 
     names: list[str]
     columns: list[list]
+    version: list | None = None  # the source's replication value of each row: hashed, not stored
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
@@ -73,28 +74,19 @@ class Rows:
         return self.columns[self.names.index(name)]
 
     def take(self, positions: list[int]) -> Rows:
-        return Rows(self.names, [[col[i] for i in positions] for col in self.columns])
+        version = [self.version[i] for i in positions] if self.version is not None else None
+        return Rows(self.names, [[col[i] for i in positions] for col in self.columns], version)
 
+    def set_constant(self, name: str, value: Any) -> None:
+        """Give every row ``value`` in column ``name`` (added when missing)."""
+        self.set_column(name, [value] * len(self))
 
-def python_values(values: pd.Series) -> list:
-    """A column as plain Python values, None where missing (NaN, NA, NaT)."""
-    dtype = values.dtype
-    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iub":
-        return values.to_numpy(dtype=object, na_value=None).tolist()
-    if dtype.kind == "f":
-        out = values.tolist()
-        if values.hasnans:
-            out = [None if v != v else v for v in out]
-        return out
-    arr = values.to_numpy(dtype=object)
-    missing = pd.isna(arr)
-    if missing.any():
-        arr = arr.copy()
-        arr[missing] = None
-    out = arr.tolist()
-    if dtype.kind in "iubfmM":
-        out = [v.item() if isinstance(v, np.generic) else v for v in out]
-    return out
+    def set_column(self, name: str, values: list) -> None:
+        if name in self.names:
+            self.columns[self.names.index(name)] = values
+        else:
+            self.names.append(name)
+            self.columns.append(values)
 
 
 def _cut(values: list, length: int) -> list:
@@ -110,22 +102,31 @@ def _cut(values: list, length: int) -> list:
 
 def prepare_rows(frame: pd.DataFrame, target: Target, loaded_at: datetime) -> Rows:
     """Columns in table order, text cut to the column's length, ``loaded_at`` set."""
+    from cockpit.etl.parse import plain_values
+
+    return table_rows(Rows(list(frame.columns), [plain_values(frame[c]) for c in frame.columns]), target, loaded_at)
+
+
+def table_rows(rows: Rows, target: Target, loaded_at: datetime) -> Rows:
+    """The table's columns among ``rows``, in table order, text cut to the column's length,
+    ``loaded_at`` set."""
     table = schema.metadata.tables[target.table]
     stamp = loaded_at.strftime("%Y-%m-%d %H:%M:%S.%f")
-    n = len(frame)
+    have = dict(zip(rows.names, rows.columns))
+    n = len(rows)
     names, columns = [], []
     for c in table.columns:
         if c.name == "loaded_at":
             values = [stamp] * n
-        elif c.name in frame.columns:
-            values = python_values(frame[c.name])
+        elif c.name in have:
+            values = have[c.name]
             if isinstance(c.type, String) and c.type.length:
                 values = _cut(values, c.type.length)
         else:
             continue
         names.append(c.name)
         columns.append(values)
-    return Rows(names, columns)
+    return Rows(names, columns, rows.version)
 
 
 def prepare(frame: pd.DataFrame, target: Target, loaded_at: datetime) -> pd.DataFrame:
@@ -138,9 +139,15 @@ def upsert(conn: Connection, target: Target, frame: pd.DataFrame, loaded_at: dat
     """Write ``frame`` (standardised rows with lineage and row_hash) into the target table."""
     if frame.empty:
         return LoadOutcome()
-    rows = prepare_rows(frame, target, loaded_at)
+    return write(conn, target, prepare_rows(frame, target, loaded_at), fresh=fresh)
+
+
+def write(conn: Connection, target: Target, rows: Rows, *, fresh: bool = False, block: CopyBlock | None = None) -> LoadOutcome:
+    """Write prepared rows; ``block`` is their COPY text when already built (PostgreSQL)."""
+    if not len(rows):
+        return LoadOutcome()
     if conn.dialect.name == "postgresql":
-        return _upsert_postgresql(conn, target, rows, fresh)
+        return _upsert_postgresql(conn, target, rows, fresh, block)
     return _upsert_sqlite(conn, target, rows, fresh)
 
 
@@ -288,44 +295,119 @@ def _upsert_sqlite(conn: Connection, target: Target, rows: Rows, fresh: bool) ->
 
 # ---------------------------------------------------------------- PostgreSQL
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL_TEXT = "\\N"
 
 
-def _copy_texts(values: list) -> list[str]:
-    """One column in COPY text format: \\N for NULL, text escaped only where needed."""
+def _text_of(v: Any) -> str:
+    """One value in COPY text format."""
+    if v is None:
+        return NULL_TEXT
+    if v.__class__ is bool:
+        return "t" if v else "f"
+    if isinstance(v, float):
+        if math.isfinite(v):
+            return repr(float(v))
+        return "NaN" if v != v else ("Infinity" if v > 0 else "-Infinity")
+    if isinstance(v, int):
+        return str(int(v))
+    return str(v).translate(_COPY_ESCAPES)
+
+
+def encode_texts(values: list) -> list[str]:
+    """One column of plain values in COPY text format: \\N for NULL, text escaped only where needed,
+    numbers in their shortest exact form. This is also the text the row hash reads."""
     first = next((v for v in values if v is not None), None)
     if first is None:
-        return ["\\N"] * len(values)
+        return [NULL_TEXT] * len(values)
     cls = first.__class__
     if cls is str:
-        out = [v if v is not None else "\\N" for v in values]
-        joined = "".join(filter(None, values))
+        try:
+            joined = "".join(filter(None, values))
+        except TypeError:  # not all text
+            return [_text_of(v) for v in values]
         if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
-            out = [v.translate(_COPY_ESCAPES) if v is not None else "\\N" for v in values]
-        return out
-    if cls is bool:
-        return ["\\N" if v is None else ("t" if v else "f") for v in values]
+            return [v.translate(_COPY_ESCAPES) if v.__class__ is str else _text_of(v) for v in values]
+        return [v if v is not None else NULL_TEXT for v in values]
     if cls is int:
-        return ["\\N" if v is None else str(v) for v in values]
+        return [str(v) if v.__class__ is int else _text_of(v) for v in values]
     if cls is float:
-        return ["\\N" if v is None else (repr(v) if math.isfinite(v) else ("NaN" if v != v else ("Infinity" if v > 0 else "-Infinity")))
-                for v in values]
-    return ["\\N" if v is None else str(v).translate(_COPY_ESCAPES) for v in values]
+        return [repr(v) if v.__class__ is float and math.isfinite(v) else _text_of(v) for v in values]
+    return [_text_of(v) for v in values]
 
 
-def copy_block(rows: Rows) -> str:
-    """The rows as one block of COPY text format."""
-    texts = [_copy_texts(col) for col in rows.columns]
-    return "\n".join(map("\t".join, zip(*texts))) + "\n"
+HASH_LEFT_OUT = ("row_hash", "loaded_at", "src_run_id")  # bookkeeping, not content
 
 
-def _upsert_postgresql(conn: Connection, target: Target, rows: Rows, fresh: bool) -> LoadOutcome:
+def hash_lines(lines: list[str], version: list | None = None) -> list[str]:
+    """A 32-hex-character BLAKE2b (128 bits) of each row's text line, followed by the row's source
+    version when given."""
+    blake = hashlib.blake2b
+    if version is None:
+        return [blake(line.encode(), digest_size=16).hexdigest() for line in lines]
+    return [blake((line + "\t" + v).encode(), digest_size=16).hexdigest() for line, v in zip(lines, encode_texts(version))]
+
+
+def finish_rows(rows: Rows, target: Target, loaded_at: datetime, *, copy_text: bool = False) -> tuple[Rows, CopyBlock | None]:
+    """The table's rows (``table_rows``) with their ``row_hash``: a hash of the row's values as
+    they are written, in table order, and of its source version. With ``copy_text`` also their COPY
+    block (without src_run_id): the text is built once for the hash and the block."""
+    rows = table_rows(rows, target, loaded_at)
+    hashed = [n for n in rows.names if n not in HASH_LEFT_OUT]
+    texts = [encode_texts(rows.column(n)) for n in hashed]
+    lines = list(map("\t".join, zip(*texts))) if texts else [""] * len(rows)
+    hashes = hash_lines(lines, rows.version)
+    rows.set_column("row_hash", hashes)
+    block = None
+    if copy_text:
+        tail = "\t" + encode_texts([rows.column("loaded_at")[0] if len(rows) else None])[0]
+        text = "".join([line + "\t" + h + tail + "\n" for line, h in zip(lines, hashes)])
+        block = CopyBlock(hashed + ["row_hash", "loaded_at"], text)
+    return rows, block
+
+
+@dataclass
+class CopyBlock:
+    """Rows in COPY text format, one line per row, for the columns ``names``; a column left out
+    (``src_run_id``, not known yet when the block is built ahead of the load) is appended to every
+    line by ``with_constant``."""
+
+    names: list[str]
+    text: str
+
+    def with_constant(self, name: str, value: Any) -> CopyBlock:
+        cell = encode_texts([value])[0]
+        # line ends are the only raw newlines: newlines inside values are escaped
+        return CopyBlock(self.names + [name], self.text.replace("\n", "\t" + cell + "\n"))
+
+
+def copy_block(rows: Rows, *, without: tuple[str, ...] = ()) -> CopyBlock:
+    """The rows as one block of COPY text format (the columns in ``without`` left out)."""
+    keep = [i for i, n in enumerate(rows.names) if n not in without]
+    texts = [encode_texts(rows.columns[i]) for i in keep]
+    return CopyBlock([rows.names[i] for i in keep], "\n".join(map("\t".join, zip(*texts))) + "\n")
+
+
+def _block_for(rows: Rows, block: CopyBlock | None) -> CopyBlock:
+    if block is None:
+        return copy_block(rows)
+    for name in rows.names:
+        if name not in block.names:  # a column left out of the prepared block: the same on every row
+            values = rows.column(name)
+            const, value = values.count(values[0]) == len(values), values[0]
+            if not const:
+                return copy_block(rows)
+            block = block.with_constant(name, value)
+    return block
+
+
+def _upsert_postgresql(conn: Connection, target: Target, rows: Rows, fresh: bool, block: CopyBlock | None = None) -> LoadOutcome:
     import psycopg
 
-    cols = rows.names
+    block = _block_for(rows, block)
+    cols = block.names
     collist = ", ".join(_q(c) for c in cols)
     key = target.business_key
     table = _q(target.table)
-    block = copy_block(rows)
     raw = conn.connection.dbapi_connection
     fresh_failed = False
     with raw.cursor() as cur:
@@ -333,7 +415,7 @@ def _upsert_postgresql(conn: Connection, target: Target, rows: Rows, fresh: bool
             cur.execute("SAVEPOINT etl_fresh")
             try:
                 with cur.copy(f"COPY {table} ({collist}) FROM STDIN") as copy:
-                    copy.write(block)
+                    copy.write(block.text)
             except psycopg.errors.UniqueViolation:
                 cur.execute("ROLLBACK TO SAVEPOINT etl_fresh")
                 cur.execute("RELEASE SAVEPOINT etl_fresh")
@@ -347,7 +429,7 @@ def _upsert_postgresql(conn: Connection, target: Target, rows: Rows, fresh: bool
         cur.execute(f"DROP TABLE IF EXISTS {stage}")
         cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {collist} FROM {table} WHERE false")
         with cur.copy(f"COPY {stage} ({collist}) FROM STDIN") as copy:
-            copy.write(block)
+            copy.write(block.text)
         cur.execute(
             f"INSERT INTO {table} ({collist}) SELECT {collist} FROM {stage} "
             f"ON CONFLICT ({', '.join(_q(c) for c in key)}) DO UPDATE SET {_update_clause(cols, key)} "

@@ -63,6 +63,30 @@ def as_text(values: pd.Series) -> pd.Series:
     return pd.Series(text_list(values.to_numpy(dtype=object)), index=values.index, dtype=object)
 
 
+def plain_values(values: pd.Series, keep: np.ndarray | None = None) -> list:
+    """A column as plain Python values, None where missing (NaN, NA, NaT); only the rows where the
+    boolean mask ``keep`` is true, when given."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iub":
+        arr = values.to_numpy(dtype=object, na_value=None)
+        return (arr[keep] if keep is not None else arr).tolist()
+    if dtype.kind == "f":
+        arr = values.to_numpy()
+        if keep is not None:
+            arr = arr[keep]
+        out = arr.tolist()
+        return [None if v != v else v for v in out] if np.isnan(arr).any() else out
+    arr = values.to_numpy(dtype=object)
+    arr = arr[keep] if keep is not None else arr.copy()
+    missing = pd.isna(arr)
+    if missing.any():
+        arr[missing] = None
+    out = arr.tolist()
+    if dtype.kind in "iubmM":
+        out = [v.item() if isinstance(v, np.generic) else v for v in out]
+    return out
+
+
 def factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct values) of an object column; missing values get code -1. Per-value work is
     then done once per distinct value and spread back with ``spread``."""

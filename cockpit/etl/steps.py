@@ -25,6 +25,7 @@ import pandas as pd
 from cockpit.config import SourceConfig
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl import parse
+from cockpit.etl.load import Rows, encode_texts, hash_lines
 from cockpit.warehouse.targets import TARGETS, Target
 
 RULES = ("missing_key", "duplicate", "invalid_id_number", "invalid_credit_code", "invalid_phone", "bad_date",
@@ -416,60 +417,30 @@ def _personal_number(b: Batch, ctx: Context, fld: str, codes: np.ndarray, values
 
 
 # ---------------------------------------------------------------- output
-_NULL = "\x00"  # a missing value in the hashed text (no source text holds it: empty text is missing too)
-_SEP = "\x1f"
-
-
-def _canonical(v: Any) -> str:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return _NULL
-    if isinstance(v, (float, np.floating)):
-        return _NULL if v != v else repr(float(v))
-    if isinstance(v, (np.integer,)):
-        return str(int(v))
-    return str(v)
-
-
-def hash_texts(values: pd.Series | np.ndarray | list) -> list[str]:
-    """A column's values as the text the row hash reads: str as is, numbers in their shortest exact
-    form, missing values as NUL. Integer and float columns read the same whatever their dtype."""
-    if isinstance(values, pd.Series):
-        if values.dtype.kind in "iu" or isinstance(values.dtype, pd.Int64Dtype):
-            values = values.to_numpy(dtype=object, na_value=None)
-        elif values.dtype.kind == "f":
-            return [repr(v) if v == v else _NULL for v in values.tolist()]
-        values = values.tolist()
-    elif isinstance(values, np.ndarray):
-        values = values.tolist()
-    return [v if v.__class__ is str else _canonical(v) for v in values]
-
-
 def row_hashes(frame: pd.DataFrame) -> pd.Series:
-    """A 32-hex-character hash (BLAKE2b, 128 bits) of each row's standardised values, columns in name
-    order. The steps give every column a fixed type, so equal rows hash equal across batches."""
+    """A 32-hex-character hash (BLAKE2b, 128 bits) of each row's values, columns in name order
+    (the load hashes the rows it writes the same way, columns in table order)."""
     if frame.empty:
         return pd.Series([], dtype=object)
-    cols = [hash_texts(frame[c]) for c in sorted(frame.columns)]
-    blake = hashlib.blake2b
-    return pd.Series([blake(_SEP.join(t).encode(), digest_size=16).hexdigest() for t in zip(*cols)],
-                     index=frame.index, dtype=object)
+    texts = [encode_texts(parse.plain_values(frame[c])) for c in sorted(frame.columns)]
+    return pd.Series(hash_lines(list(map("\t".join, zip(*texts)))), index=frame.index, dtype=object)
 
 
-def output_frame(b: Batch, table_columns: list[str], run_id: int | None) -> pd.DataFrame:
-    """Rows that passed every step, with the columns the table has, lineage and row_hash (no loaded_at)."""
-    alive = b.alive
-    cols = {c: v[alive] for c, v in b.values.items() if c in table_columns}
-    frame = pd.DataFrame(cols, index=b.raw.index[alive])
-    frame["src_source"] = b.source.name
-    frame["src_key"] = b.key[alive]
-    # The source's version (its replication value) is part of the hash: a source update that
+def output_rows(b: Batch, table_columns: list[str], run_id: int | None) -> Rows:
+    """Rows that passed every step as plain values: the columns the table has and lineage, with the
+    source's version of each row (no row_hash and loaded_at yet: ``load.finish_rows`` adds them)."""
+    keep = b.alive.to_numpy()
+    n = int(keep.sum())
+    names = [c for c in b.values if c in table_columns]
+    columns = [parse.plain_values(b.values[c], keep) for c in names]
+    names += ["src_source", "src_key", "src_run_id"]
+    columns += [[b.source.name] * n, parse.plain_values(b.key, keep), [run_id] * n]
+    # The source's version (its replication value) is part of the row hash: a source update that
     # changes no mapped value (a status step that maps to the same code) is still a new version,
     # loaded and traced to its run; an unchanged row re-read by a full run still hashes equal.
     rep = b.source.replication_key
-    hashed = frame.assign(_version=b.raw.loc[alive, rep].to_numpy(dtype=object)) if rep in b.raw.columns else frame
-    frame["row_hash"] = row_hashes(hashed)
-    frame["src_run_id"] = run_id
-    return frame
+    version = b.raw[rep].to_numpy(dtype=object)[keep].tolist() if rep in b.raw.columns else None
+    return Rows(names, columns, version)
 
 
 def fingerprint(raw_json: str) -> str:
