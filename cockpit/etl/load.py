@@ -158,6 +158,7 @@ def _update_clause(cols: list[str], key: tuple[str, ...]) -> str:
 def _days(target: Target, times: list) -> set[date]:
     days: set[date] = set()
     if target.table in MAIN_TIME_FIELD:
+        texts = set()
         for t in set(times):
             if t is None:
                 continue
@@ -166,7 +167,8 @@ def _days(target: Target, times: list) -> set[date]:
             elif isinstance(t, date):
                 days.add(t)
             else:
-                days.add(date.fromisoformat(str(t)[:10]))
+                texts.add(str(t)[:10])
+        days.update(date.fromisoformat(t) for t in texts)
     return days
 
 

@@ -120,6 +120,13 @@ def parse_dates(text: pd.Series, fmt: str | None) -> pd.Series:
     return pd.Series(spread(parsed, codes, np.datetime64("NaT", "ns"), dtype="datetime64[ns]"), index=s.index)
 
 
+def parse_distinct_dates(v: pd.Series, fmt: str | None) -> pd.Series:
+    """``parse_dates`` for text that holds each value once and no missing values."""
+    if v.empty:
+        return pd.Series(pd.NaT, index=v.index, dtype="datetime64[ns]")
+    return _parse_distinct(v.astype(object), fmt or "iso")
+
+
 def _parse_distinct(v: pd.Series, fmt: str) -> pd.Series:
     if fmt in ("epoch", "epoch_ms"):
         num = pd.to_numeric(v, errors="coerce")

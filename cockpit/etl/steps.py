@@ -81,9 +81,7 @@ class Batch:
 
     @property
     def alive(self) -> pd.Series:
-        if self._alive is None or len(self._alive) != len(self.rule):
-            self._alive = self.rule.isna().to_numpy(copy=True)
-        return pd.Series(self._alive.copy(), index=self.rule.index)
+        return pd.Series(self._alive_mask().copy(), index=self.rule.index)
 
     def text(self, col: str) -> pd.Series:
         """A raw source column as stripped text (None where empty), computed once per batch."""
@@ -115,14 +113,22 @@ class Batch:
         t = self.target
         return [f for f, spec in t.fields.items() if spec.type in types and (f in self.source.columns or f in self.source.constants)]
 
-    def reject(self, mask: pd.Series, rule: str, fld: str | None,
+    def _alive_mask(self) -> np.ndarray:
+        if self._alive is None or len(self._alive) != len(self.rule):
+            self._alive = self.rule.isna().to_numpy(copy=True)
+        return self._alive
+
+    def reject(self, mask: pd.Series | np.ndarray, rule: str, fld: str | None,
                reasons: pd.Series | str | Callable[[pd.Series], pd.Series]) -> None:
-        """Reject rows in ``mask`` that are still alive. ``reasons`` may be a function of the rejected
-        rows' mask, so the text is built only for them."""
-        hit = mask.fillna(False).astype(bool) & self.alive
+        """Reject rows in ``mask`` (a boolean Series or array) that are still alive. ``reasons`` may be a
+        function of the rejected rows' mask, so the text is built only for them."""
+        if isinstance(mask, pd.Series):
+            mask = mask.fillna(False).to_numpy(dtype=bool)
+        hit = np.asarray(mask, dtype=bool) & self._alive_mask()
         if not hit.any():
             return
-        self._alive[hit.to_numpy()] = False
+        self._alive[hit] = False
+        hit = pd.Series(hit, index=self.rule.index)
         self.rule[hit] = rule
         self.field[hit] = fld
         if callable(reasons):
@@ -184,7 +190,7 @@ def check_id_numbers(b: Batch, ctx: Context) -> None:
         present = codes >= 0
         bad = present & ~parse.spread(valid_u, codes, False, bool)
         text = b.input(fld)
-        b.reject(_series(bad, bool), "invalid_id_number", fld,
+        b.reject(bad, "invalid_id_number", fld,
                  lambda h: f"{b.column_label(fld)}: " + _quote(text[h].map(_mask_any)) + " fails the GB 11643 check digit")
         _personal_number(b, ctx, fld, codes, [v.upper() for v in values], valid_u)
 
@@ -198,7 +204,7 @@ def check_credit_codes(b: Batch, ctx: Context) -> None:
         present = codes >= 0
         valid = parse.spread(valid_u, codes, False, bool)
         text = _series(parse.spread(upper, codes))
-        b.reject(_series(present & ~valid, bool), "invalid_credit_code", fld,
+        b.reject(present & ~valid, "invalid_credit_code", fld,
                  lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + " fails the GB 32100 check character")
         b.values[fld] = _series(parse.spread(np.where(valid_u, upper, None), codes))
 
@@ -215,7 +221,7 @@ def check_phones(b: Batch, ctx: Context) -> None:
         present = codes >= 0
         bad = present & ~parse.spread(valid_u, codes, False, bool)
         text = _series(parse.spread(cleaned, codes))
-        b.reject(_series(bad, bool), "invalid_phone", fld,
+        b.reject(bad, "invalid_phone", fld,
                  lambda h: f"{b.column_label(fld)}: " + _quote(text[h].map(_mask_any)) + " is not a phone number")
         _personal_number(b, ctx, fld, codes, list(cleaned), valid_u)
 
@@ -225,12 +231,12 @@ def parse_date_fields(b: Batch, ctx: Context) -> None:
     for fld in b.fields_of("date", "datetime"):
         fmt = b.source.formats.get(fld, "iso")
         codes, values = b.distinct(fld)
-        ts = parse.parse_dates(_series(values), fmt)
+        ts = parse.parse_distinct_dates(_series(values), fmt)
         typ = b.target.fields[fld].type
         stored = (parse.format_dates(ts) if typ == "date" else parse.format_datetimes(ts)).to_numpy(dtype=object)
         bad = parse.spread(ts.isna().to_numpy(), codes, False, bool)
         text = b.input(fld)
-        b.reject(_series(bad, bool), "bad_date", fld,
+        b.reject(bad, "bad_date", fld,
                  lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + f" is not a valid date in format {fmt!r}")
         b.values[fld] = _series(parse.spread(stored, codes))
 
@@ -246,7 +252,7 @@ def map_codes(b: Batch, ctx: Context) -> None:
         mapped_u = np.array([_present(mapping.get(v)) for v in values], dtype=object)
         unknown = parse.spread(pd.isna(mapped_u), codes, False, bool)
         text = b.input(fld)
-        b.reject(_series(unknown, bool), "unknown_code", fld,
+        b.reject(unknown, "unknown_code", fld,
                  lambda h: f"{b.column_label(fld)}: code " + _quote(text[h]) + f" is not in [sources.{b.source.name}.values.{fld}]")
         b.values[fld] = _series(parse.spread(mapped_u, codes))
     for fld in b.fields_of("bool"):
@@ -254,7 +260,7 @@ def map_codes(b: Batch, ctx: Context) -> None:
         flags_u = parse.parse_bools(_series(values)).to_numpy(dtype=object)
         unknown = parse.spread(pd.isna(flags_u), codes, False, bool)
         text = b.input(fld)
-        b.reject(_series(unknown, bool), "unknown_code", fld,
+        b.reject(unknown, "unknown_code", fld,
                  lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + " is not a yes/no value (1/0, true/false, 是/否)")
         b.values[fld] = _series(parse.spread(flags_u, codes))
     for fld in b.fields_of("geometry"):
@@ -330,7 +336,7 @@ def parse_numbers(b: Batch, ctx: Context) -> None:
                 bad_u |= (np.mod(num_u, 1) != 0) | (np.abs(num_u) > INT32)
             what = "a whole number"
         text = b.input(fld)
-        b.reject(_series(parse.spread(bad_u, codes, False, bool), bool), "bad_number", fld,
+        b.reject(parse.spread(bad_u, codes, False, bool), "bad_number", fld,
                  lambda h: f"{b.column_label(fld)}: " + _quote(text[h]) + f" is not {what}")
         num = pd.Series(parse.spread(np.where(bad_u, np.nan, num_u), codes, np.nan, float), dtype=float)
         b.values[fld] = num.round().astype("Int64") if is_int else num
@@ -389,7 +395,7 @@ def _personal_number(b: Batch, ctx: Context, fld: str, codes: np.ndarray, values
     (``valid`` per value), for the rows still alive; a column shared by two fields (reporter id or
     phone) keeps the first field's value."""
     hash_col, masked_col = b.target.fields[fld].into or (None, None)
-    dead = ~b.alive.to_numpy()
+    dead = ~b._alive_mask()
     if hash_col:
         cache = ctx.hash_cache
         if len(cache) > HASH_CACHE_LIMIT:
@@ -429,7 +435,7 @@ def row_hashes(frame: pd.DataFrame) -> pd.Series:
 def output_rows(b: Batch, table_columns: list[str], run_id: int | None) -> Rows:
     """Rows that passed every step as plain values: the columns the table has and lineage, with the
     source's version of each row (no row_hash and loaded_at yet: ``load.finish_rows`` adds them)."""
-    keep = b.alive.to_numpy()
+    keep = b._alive_mask().copy()
     n = int(keep.sum())
     names = [c for c in b.values if c in table_columns]
     columns = [parse.plain_values(b.values[c], keep) for c in names]
