@@ -240,6 +240,7 @@ service_application = Table(
     Column("visits", Integer),
     *lineage(),
     UniqueConstraint("src_source", "src_key"),
+    Index("ix_service_application_grid_submitted", "grid_code", "submitted_at"),  # an area's applications in a period
 )
 
 service_step = Table(  # one department's step of a joint (一件事) application
