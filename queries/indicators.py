@@ -24,10 +24,12 @@ def indicator_series(db: DB, scope: Scope, area_code: str, *, board: str | None 
 
     Columns: code, name_zh, name_en, board, unit, higher_is_better, target, period_start, value.
     """
-    v, i = s.indicator_value, s.indicator
+    v, i, a = s.indicator_value, s.indicator, s.area
     own = v.c.area_code == area_code
-    w = [v.c.area_code.startswith(area_code, autoescape=True), area_clause(scope, v.c.area_code),
-         board_clause(scope, i.c.board)]
+    # the area and the areas under it as a list (values reference known areas), which the primary key
+    # (indicator, area, period) serves; a prefix LIKE would read every township's values
+    under = select(a.c.code).where(a.c.code.startswith(area_code, autoescape=True))
+    w = [v.c.area_code.in_(under), area_clause(scope, v.c.area_code), board_clause(scope, i.c.board)]
     if board:
         w.append(i.c.board == board)
     if indicator:
@@ -67,6 +69,15 @@ def latest_and_previous(series: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _grids_of(col, code: str):  # noqa: ANN001, ANN202 - SQLAlchemy column / condition
+    """Rows in area ``code`` as a condition on a grid column: the grid itself, or the list of the grids under
+    the area (values reference known grids), which an index leading with the grid column serves."""
+    g = s.area
+    if len(code) > 12:
+        return col == code
+    return col.in_(select(g.c.code).where(g.c.level == "grid", g.c.code.startswith(code, autoescape=True)))
+
+
 @cached
 def sensor_mean(db: DB, scope: Scope, metric: str, f: Filters, *, area: str | None = None) -> float | None:
     """Mean of a sensor metric's readings over the range (area filters applied; ``area`` when they
@@ -89,7 +100,7 @@ def service_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None)
     w = [a.c.submitted_at >= datetime.combine(f.start, datetime.min.time()),
          a.c.submitted_at < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(a.c.grid_code, ""))]
     if f.area or area:
-        w.append(a.c.grid_code.startswith(f.area or area, autoescape=True))
+        w.append(_grids_of(a.c.grid_code, f.area or area))
     df = frame(db, select(func.count().label("n"),
                           func.sum(case((a.c.visits <= 1, 1), else_=0)).label("one_visit"),
                           func.count(a.c.visits).label("with_visits"),
