@@ -15,7 +15,7 @@ from cockpit.etl import RunResult, UnknownSource, mark_abandoned_runs, run_sourc
 from cockpit.privacy import mask_id_number, mask_phone, secret_hash
 from cockpit.warehouse import schema as s
 from cockpit.warehouse.db import engine_for
-from tests.etl.conftest import BAD_EVENTS, CSV_ROWS, GOOD_CREDIT, GOOD_EVENTS, GOOD_ID, SALT, T0
+from tests.etl.conftest import BAD_EVENTS, CSV_ROWS, GOOD_CREDIT, GOOD_EVENTS, GOOD_ID, SALT, SOURCES_TOML, T0
 
 
 def local(epoch: int) -> datetime:
@@ -155,8 +155,6 @@ def test_unreachable_sources_fail_alone_after_retries(township) -> None:
 
 
 def test_mapping_to_a_missing_column_names_file_key_and_fix(township) -> None:
-    from tests.etl.conftest import SOURCES_TOML
-
     config = township.config(sources=SOURCES_TOML.replace('satisfaction = "myd"', 'satisfaction = "manyidu"'))
     results = by_source(run_sources(config, engine_for(township.warehouse_url)))
     err = results["events"].error
@@ -259,3 +257,93 @@ def test_after_load_hook_gets_the_results_and_abandoned_runs_are_marked(township
     with engine.connect() as conn:
         statuses = conn.execute(select(s.etl_run.c.status)).scalars().all()
     assert statuses.count("abandoned") == 1 and "running" not in statuses
+
+
+# ---------------------------------------------------------------- the fast paths keep the same outcome
+def test_a_first_load_meeting_existing_keys_falls_back_to_the_upsert(township) -> None:
+    config = township.config()
+    engine = engine_for(township.warehouse_url)
+    run_sources(config, engine)
+    before = snapshot(engine)
+    with engine.begin() as conn:  # as if the source had never loaded: its rows are there, its watermark is not
+        conn.execute(s.etl_watermark.delete())
+    again = by_source(run_sources(config, engine))
+    assert all(r.status == "success" for r in again.values()), again
+    assert again["events"].rows_loaded == 0 and again["areas"].rows_loaded == 0
+    assert snapshot(engine) == before
+    township.execute("UPDATE ev SET zt = '1', upd = ? WHERE bh = 'E2'", (T0 + 100,))
+    with engine.begin() as conn:
+        conn.execute(s.etl_watermark.delete())
+    changed = by_source(run_sources(config, engine))["events"]
+    assert changed.rows_loaded == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(s.event.c.status).where(s.event.c.src_key == "E2")).scalar_one() == "resolved"
+        assert conn.execute(text("SELECT count(*) FROM event")).scalar() == 3
+
+
+def test_a_source_without_replication_key_loads_once(township) -> None:
+    config = township.config(sources=SOURCES_WITHOUT_WATERMARK)
+    engine = engine_for(township.warehouse_url)
+    first = by_source(run_sources(config, engine))
+    assert first["events"].rows_loaded == 3 and first["events"].watermark_after is None
+    before = snapshot(engine)
+    second = by_source(run_sources(config, engine))
+    assert second["events"].status == "success" and second["events"].rows_loaded == 0
+    assert snapshot(engine) == before
+
+
+def test_text_with_tabs_newlines_quotes_and_backslashes_is_stored_as_read(township) -> None:
+    import sqlite3
+
+    tricky = "第1行\t制表\n第2行 \\ 反斜杠 \\N \"引号\" 'single' \r末尾"
+    with sqlite3.connect(township.events_db) as conn:
+        conn.execute("ALTER TABLE ev ADD COLUMN nr TEXT")
+        conn.execute("UPDATE ev SET nr = ? WHERE bh = 'E1'", (tricky,))
+        conn.execute("UPDATE ev SET nr = '\\N' WHERE bh = 'E2'")
+    config = township.config(sources=SOURCES_TOML.replace('satisfaction = "myd"', 'satisfaction = "myd"\ncontent = "nr"'))
+    engine = engine_for(township.warehouse_url)
+    run_sources(config, engine)
+    with engine.connect() as conn:
+        got = dict(conn.execute(select(s.event.c.src_key, s.event.c.content)).all())
+    assert got == {"E1": tricky.strip(), "E2": "\\N", "E3": None}
+
+
+def test_sqlite_connections_get_their_settings_back_after_a_pass(township) -> None:
+    if not township.warehouse_url.startswith("sqlite"):
+        pytest.skip("SQLite connection settings")
+    engine = engine_for(township.warehouse_url)
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        default = [raw.execute(f"PRAGMA {p}").fetchone()[0] for p in ("wal_autocheckpoint", "cache_size")]
+    run_sources(township.config(), engine)
+    for _ in range(3):
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert [raw.execute(f"PRAGMA {p}").fetchone()[0] for p in ("wal_autocheckpoint", "cache_size")] == default
+
+
+def test_a_stop_during_a_pass_ends_it_after_the_batch_and_leaves_no_worker(township) -> None:
+    config = township.config(etl="batch_size = 4\n")
+    engine = engine_for(township.warehouse_url)
+    stop = threading.Event()
+    calls = {"n": 0}
+
+    def clock() -> datetime:  # the stop arrives while the events are being loaded
+        calls["n"] += 1
+        if calls["n"] == 6:
+            stop.set()
+        return datetime(2026, 11, 27, 8, 0, 0)
+
+    threads_before = set(threading.enumerate())
+    results = by_source(run_sources(config, engine, stop=stop, now=clock))
+    assert results["areas"].status == "success"
+    assert results["events"].status == "interrupted" and 0 < results["events"].rows_read < 15
+    assert "hazards" not in results
+    assert set(threading.enumerate()) <= threads_before
+    rest = by_source(run_sources(config, engine))
+    assert rest["events"].status == "success" and rest["hazards"].rows_loaded == 1
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(s.event.c.src_key)).scalars()) == ["E1", "E2", "E3"]
+
+
+SOURCES_WITHOUT_WATERMARK = "\n".join(line for line in SOURCES_TOML.splitlines() if line != 'replication_key = "upd"')
