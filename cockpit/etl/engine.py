@@ -1,5 +1,10 @@
 """The ETL engine: run declared sources, each isolated, batch by batch:
 extract → standardise → quarantine bad rows → upsert good rows + move the watermark (one transaction).
+
+``prepare_batches`` does everything but the writing (extract, standardise, rows and their hashes);
+``_load_batches`` writes each prepared batch with its quarantine, watermark and run counts. On
+PostgreSQL a background thread (``_Prefetcher``) prepares the next batches while the database
+writes the current one; on SQLite both run one after the other in the calling thread.
 """
 
 from __future__ import annotations

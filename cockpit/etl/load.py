@@ -16,6 +16,10 @@ Columns whose value is the same on every row of the batch (source name, run id, 
 constant channel or metric) are written as SQL literals on SQLite instead of one bound parameter
 per row.
 
+Rows arrive as ``Rows`` (one list of plain values per column, from ``steps.output_rows``);
+``finish_rows`` puts them in table order, cuts text to fit, sets ``loaded_at`` and ``row_hash`` and,
+for PostgreSQL, builds their COPY text in the same pass (the hash reads that same text).
+
 Both return the changed rows (source key and main time value), so the run counts real changes.
 """
 
@@ -127,12 +131,6 @@ def table_rows(rows: Rows, target: Target, loaded_at: datetime) -> Rows:
         names.append(c.name)
         columns.append(values)
     return Rows(names, columns, rows.version)
-
-
-def prepare(frame: pd.DataFrame, target: Target, loaded_at: datetime) -> pd.DataFrame:
-    """The same as ``prepare_rows``, as a frame (columns in table order)."""
-    rows = prepare_rows(frame, target, loaded_at)
-    return pd.DataFrame({n: pd.Series(c, dtype=object) for n, c in zip(rows.names, rows.columns)}, index=frame.index)
 
 
 def upsert(conn: Connection, target: Target, frame: pd.DataFrame, loaded_at: datetime, *, fresh: bool = False) -> LoadOutcome:
