@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import hmac
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -26,6 +25,7 @@ from cockpit.config import SourceConfig
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl import parse
 from cockpit.etl.load import Rows, encode_texts, hash_lines
+from cockpit.privacy import secret_hash
 from cockpit.warehouse.targets import TARGETS, Target
 
 RULES = ("missing_key", "duplicate", "invalid_id_number", "invalid_credit_code", "invalid_phone", "bad_date",
@@ -400,15 +400,12 @@ def _personal_number(b: Batch, ctx: Context, fld: str, codes: np.ndarray, values
         cache = ctx.hash_cache
         if len(cache) > HASH_CACHE_LIMIT:
             cache.clear()
-        keyed = hmac.new(ctx.id_salt.encode(), digestmod=hashlib.sha256)  # secret_hash, key set up once
         hashed_u = [None] * len(values)
         for i, (v, ok) in enumerate(zip(values, valid)):
             if ok:
                 h = cache.get(v)
                 if h is None:
-                    mac = keyed.copy()
-                    mac.update(v.strip().upper().encode())
-                    h = cache[v] = mac.hexdigest()[:32]
+                    h = cache[v] = secret_hash(ctx.id_salt, v)
                 hashed_u[i] = h
         hashed = parse.spread(hashed_u, codes)
         hashed[dead] = None
