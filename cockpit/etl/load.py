@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, String
 
+from cockpit.etl.parse import plain_values
 from cockpit.warehouse import schema
 from cockpit.warehouse.targets import Target
 
@@ -64,8 +65,8 @@ def _q(name: str) -> str:
 
 @dataclass
 class Rows:
-    """A batch as the database driver wants it: table-ordered column names and one list of plain
-    Python values per column (None for missing, text cut to the column's length)."""
+    """A batch as the database driver wants it: column names and one list of plain Python values per
+    column (None for missing); in table order and cut to fit once through ``table_rows``."""
 
     names: list[str]
     columns: list[list]
@@ -106,8 +107,6 @@ def _cut(values: list, length: int) -> list:
 
 def prepare_rows(frame: pd.DataFrame, target: Target, loaded_at: datetime) -> Rows:
     """Columns in table order, text cut to the column's length, ``loaded_at`` set."""
-    from cockpit.etl.parse import plain_values
-
     return table_rows(Rows(list(frame.columns), [plain_values(frame[c]) for c in frame.columns]), target, loaded_at)
 
 
