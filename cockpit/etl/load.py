@@ -338,12 +338,12 @@ HASH_LEFT_OUT = ("row_hash", "loaded_at", "src_run_id")  # bookkeeping, not cont
 
 
 def hash_lines(lines: list[str], version: list | None = None) -> list[str]:
-    """A 32-hex-character BLAKE2b (128 bits) of each row's text line, followed by the row's source
-    version when given."""
-    blake = hashlib.blake2b
+    """A 32-hex-character hash (SHA-256 cut to 128 bits) of each row's text line, followed by the
+    row's source version when given."""
+    sha = hashlib.sha256
     if version is None:
-        return [blake(line.encode(), digest_size=16).hexdigest() for line in lines]
-    return [blake((line + "\t" + v).encode(), digest_size=16).hexdigest() for line, v in zip(lines, encode_texts(version))]
+        return [sha(line.encode()).hexdigest()[:32] for line in lines]
+    return [sha((line + "\t" + v).encode()).hexdigest()[:32] for line, v in zip(lines, encode_texts(version))]
 
 
 def finish_rows(rows: Rows, target: Target, loaded_at: datetime, *, copy_text: bool = False) -> tuple[Rows, CopyBlock | None]:

@@ -421,7 +421,7 @@ def _personal_number(b: Batch, ctx: Context, fld: str, codes: np.ndarray, values
 
 # ---------------------------------------------------------------- output
 def row_hashes(frame: pd.DataFrame) -> pd.Series:
-    """A 32-hex-character hash (BLAKE2b, 128 bits) of each row's values, columns in name order
+    """A 32-hex-character hash (SHA-256 cut to 128 bits) of each row's values, columns in name order
     (the load hashes the rows it writes the same way, columns in table order)."""
     if frame.empty:
         return pd.Series([], dtype=object)
