@@ -206,20 +206,21 @@ def walk(tree: Any) -> Iterator[dict]:
             yield from walk(v)
 
 
-def router_payload(deps: list[dict], pathname: str, search: str, changed: list[str]) -> dict:
-    d = find_callback(deps, "_pages_location", "pathname")
+def _location_payload(deps: list[dict], location: str, pathname: str, search: str, changed: list[str]) -> dict:
+    """The request of a callback fired by a ``dcc.Location`` (``location``) changing its path or query."""
+    d = find_callback(deps, location, "pathname")
     values = {"pathname": pathname, "search": search}
     return {"output": d["output"], "outputs": _outputs(d["output"]),
             "inputs": [{"id": i["id"], "property": i["property"], "value": values.get(i["property"])} for i in d["inputs"]],
-            "changedPropIds": [f"_pages_location.{p}" for p in changed], "state": []}
+            "changedPropIds": [f"{location}.{p}" for p in changed], "state": []}
+
+
+def router_payload(deps: list[dict], pathname: str, search: str, changed: list[str]) -> dict:
+    return _location_payload(deps, "_pages_location", pathname, search, changed)
 
 
 def navbar_payload(deps: list[dict], pathname: str, search: str, changed: list[str]) -> dict:
-    d = find_callback(deps, "url", "pathname")
-    values = {"pathname": pathname, "search": search}
-    return {"output": d["output"], "outputs": _outputs(d["output"]),
-            "inputs": [{"id": i["id"], "property": i["property"], "value": values.get(i["property"])} for i in d["inputs"]],
-            "changedPropIds": [f"url.{p}" for p in changed], "state": []}
+    return _location_payload(deps, "url", pathname, search, changed)
 
 
 def refresh_payload(deps: list[dict], page: dict, n: int) -> dict:

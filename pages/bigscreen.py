@@ -75,16 +75,17 @@ def _content(lang: str) -> dict:
     shapes = areas.map_shapes(db, scope, town["code"])
     f, _ = parse_filters({"period": "month"}, today())
     day = today()
-    counts = events.count_dispatched_on(db, scope, day)
+    here = town["code"]  # the screen shows one township even when the warehouse holds several
+    counts = events.count_dispatched_on(db, scope, day, area=here)
     return {
         "boards": [_board_panel(b, lang, town["code"]) for b in BOARDS],
         "map": area_map(shapes, lang=lang, dark=True, label_size=15),
         "codes": [code for code, ring in zip(shapes["code"], shapes["ring"]) if ring],
         "open_total": int(shapes["open_events"].sum()) if not shapes.empty else 0,
-        "latest": _event_list(events.latest_events(db, scope, limit=10), lang, "reported_at"),
-        "orders": _event_list(events.dispatched_on(db, scope, day, limit=10), lang, "dispatched_at"),
+        "latest": _event_list(events.latest_events(db, scope, limit=10, area=here), lang, "reported_at"),
+        "orders": _event_list(events.dispatched_on(db, scope, day, limit=10, area=here), lang, "dispatched_at"),
         "orders_head": t("big.dispatched_today", lang, n=counts["n"], r=counts["resolved"]),
-        "ranking": ranking_bar(department_response_ranking(db, scope, f), lang=lang, dark=True, top=7),
+        "ranking": ranking_bar(department_response_ranking(db, scope, f, area=here), lang=lang, dark=True, top=7),
         "town": town["name"],
     }
 

@@ -115,6 +115,7 @@ class Watched:
     def __init__(self, browser, width: int = 1920, height: int = 1080) -> None:  # noqa: ANN001
         self.context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         self.page = self.context.new_page()
+        self.page.set_default_timeout(90_000)  # a loaded CI machine is slow; a hang still fails
         self.errors: list[str] = []
         self.outside: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
