@@ -20,6 +20,11 @@ class Scope:
     def everything(cls, personal_data: bool = True) -> "Scope":
         return cls(personal_data=personal_data)
 
+    @property
+    def township_wide(self) -> bool:
+        """No restriction of areas, boards or departments (names may still be hidden)."""
+        return self.areas is None and self.boards is None and self.departments is None
+
     def allows_board(self, board: str) -> bool:
         return self.boards is None or board in self.boards
 

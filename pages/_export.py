@@ -7,6 +7,7 @@ to the audit log with its filters and row count. Personal numbers exist only mas
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from cockpit.auth import audit_export, can, current_user
@@ -14,6 +15,7 @@ from cockpit.i18n import t
 from pages._access import guarded
 from pages._common import engine
 from pages._scope import current_scope
+from pages._widgets import record_rows
 from queries import events
 
 EXPORT_LIMIT = 20000
@@ -30,8 +32,7 @@ def export_button(prefix: str, lang: str) -> html.Div | None:
 
 def export_csv(state: dict) -> dict:
     """The records of the view ``state`` ({"path", "query", "lang"}) as a CSV download (UTF-8 with BOM for Excel)."""
-    from pages.board import resolve_filters
-    from pages._widgets import record_rows
+    from pages.board import resolve_filters  # pages.board imports this module for the button
 
     lang = state.get("lang") or "zh"
     path = str(state.get("path") or "")
@@ -41,8 +42,6 @@ def export_csv(state: dict) -> dict:
     db = engine()
     df = events.event_records(db, current_scope(), f, limit=EXPORT_LIMIT)
     rows = record_rows(df, lang)
-    import pandas as pd
-
     out = pd.DataFrame(rows, columns=list(COLUMNS)).rename(columns={c: t(f"col.{c}", lang) if c != "id" else "ID"
                                                                      for c in COLUMNS})
     with db.begin() as conn:

@@ -59,6 +59,12 @@ def navigable_clause(scope: Scope, col: ColumnElement) -> ColumnElement:
                  for cond in (col.startswith(a, autoescape=True), col == func.substr(literal(a), 1, func.length(col)))])
 
 
+def township_wide_clause(scope: Scope) -> ColumnElement:
+    """For data that cuts across every area, board and department (source health, quarantine, the
+    audit log): all of it for a township-wide scope, nothing for a narrower one."""
+    return true() if scope.township_wide else false()
+
+
 def board_clause(scope: Scope, col: ColumnElement) -> ColumnElement:
     if scope.boards is None:
         return true()

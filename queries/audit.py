@@ -5,17 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import false, func, select, true
+from sqlalchemy import func, select
 
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, frame
-
-
-def _visible(scope: Scope):  # noqa: ANN202
-    """The log covers every area and board: only a township-wide scope reads it."""
-    whole = scope.areas is None and scope.boards is None and scope.departments is None
-    return true() if whole else false()
+from queries._base import DB, frame, township_wide_clause
 
 
 def audit_entries(db: DB, scope: Scope, *, actor: str | None = None, action: str | None = None,
@@ -27,7 +21,7 @@ def audit_entries(db: DB, scope: Scope, *, actor: str | None = None, action: str
     the log changes with every login and view, not with loads.
     """
     a = s.audit_log
-    w = [_visible(scope)]
+    w = [township_wide_clause(scope)]
     if actor:
         w.append(a.c.actor.startswith(actor, autoescape=True))
     if action:
@@ -45,11 +39,5 @@ def audit_entries(db: DB, scope: Scope, *, actor: str | None = None, action: str
 def audit_actions(db: DB, scope: Scope) -> list[str]:
     """The actions present in the log (for the filter), alphabetically."""
     a = s.audit_log
-    df = frame(db, select(a.c.action).where(_visible(scope)).group_by(a.c.action).order_by(a.c.action))
+    df = frame(db, select(a.c.action).where(township_wide_clause(scope)).group_by(a.c.action).order_by(a.c.action))
     return df["action"].tolist()
-
-
-def audit_count(db: DB, scope: Scope) -> int:
-    a = s.audit_log
-    df = frame(db, select(func.count().label("n")).select_from(a).where(_visible(scope)))
-    return int(df.iloc[0]["n"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Date, Integer, Table, and_, false, func, literal, select, true
+from sqlalchemy import Date, Integer, Table, and_, func, literal, select
 
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
 from cockpit.warehouse.targets import TARGETS
-from queries._base import DB, area_clause, cached, frame
+from queries._base import DB, area_clause, cached, frame, township_wide_clause
 
 # Tables whose records can be looked up by key on the lineage panel: table -> key columns.
 LINEAGE_TABLES: dict[str, tuple[str, ...]] = {
@@ -18,16 +18,6 @@ LINEAGE_TABLES: dict[str, tuple[str, ...]] = {
     "area": ("code",), "enterprise": ("credit_code",), "person": ("person_key",),
     "indicator_value": ("indicator_code", "area_code", "period_start"),
 }
-
-
-def whole_township(scope: Scope) -> bool:
-    """Source health and quarantine cut across every area, board and department, so only a
-    township-wide scope sees them; narrower scopes get nothing (enforced here, not by the page)."""
-    return scope.areas is None and scope.boards is None and scope.departments is None
-
-
-def _whole(scope: Scope):  # noqa: ANN202
-    return true() if whole_township(scope) else false()
 
 
 @cached
@@ -51,7 +41,7 @@ def source_freshness(db: DB, scope: Scope, sources: tuple[tuple[str, str, str], 
                  .select_from(last.outerjoin(last_ok, last_ok.c.source == last.c.source)))
     open_dq = frame(db, select(s.dq_issue.c.source, func.count().label("open_issues"))
                     .where(s.dq_issue.c.resolved_at.is_(None)).group_by(s.dq_issue.c.source))
-    df = pd.DataFrame(list(sources) if whole_township(scope) else [], columns=["source", "department", "target"])
+    df = pd.DataFrame(list(sources) if scope.township_wide else [], columns=["source", "department", "target"])
     df = df.merge(runs, on="source", how="left").merge(open_dq, on="source", how="left")
     df["open_issues"] = df["open_issues"].fillna(0).astype(int)
     limit = now - timedelta(minutes=stale_after_minutes)
@@ -66,7 +56,7 @@ def etl_runs(db: DB, scope: Scope, *, source: str | None = None, status: str | N
              limit: int = 100) -> pd.DataFrame:
     """Recent ETL runs, newest first."""
     r = s.etl_run
-    w = [_whole(scope)]
+    w = [township_wide_clause(scope)]
     if source:
         w.append(r.c.source == source)
     if status:
@@ -82,7 +72,7 @@ def dq_issues(db: DB, scope: Scope, *, source: str | None = None, rule: str | No
     """Quarantined rows with their reasons, newest first. Raw rows (personal numbers masked, but
     names as the source had them) only for a scope that may see personal data."""
     d = s.dq_issue
-    w = [_whole(scope)]
+    w = [township_wide_clause(scope)]
     if source:
         w.append(d.c.source == source)
     if rule:
@@ -99,7 +89,7 @@ def dq_issues(db: DB, scope: Scope, *, source: str | None = None, rule: str | No
 def dq_summary(db: DB, scope: Scope) -> pd.DataFrame:
     """Open quarantined rows by source and rule."""
     d = s.dq_issue
-    return frame(db, select(d.c.source, d.c.rule, func.count().label("n")).where(d.c.resolved_at.is_(None), _whole(scope))
+    return frame(db, select(d.c.source, d.c.rule, func.count().label("n")).where(d.c.resolved_at.is_(None), township_wide_clause(scope))
                  .group_by(d.c.source, d.c.rule).order_by(func.count().desc(), d.c.source, d.c.rule))
 
 
