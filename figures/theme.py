@@ -1,8 +1,15 @@
-"""Colours and base layouts for the light (board pages) and dark (big screen) themes."""
+"""Colours and base layouts for the light (board pages) and dark (big screen) themes.
+
+Figures are plain Plotly figure dicts (``{"data": [...], "layout": {...}}``): ``dcc.Graph`` and
+``plotly.io`` take them as they are, and building them skips the validation of ``go.Figure``, which
+cost more than the queries behind a big-screen refresh. ``go.Figure(fig)`` gives the object where needed.
+"""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
+from typing import Any
+
+Figure = dict[str, Any]
 
 FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 GOOD, BAD, NEUTRAL = "#22c55e", "#ef4444", "#94a3b8"
@@ -29,12 +36,21 @@ def base_layout(dark: bool, **extra) -> dict:
     return layout
 
 
-def empty_figure(message: str, dark: bool = False) -> go.Figure:
-    fig = go.Figure(layout=base_layout(dark))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.add_annotation(text=message, showarrow=False, font=dict(size=16, color=NEUTRAL))
-    return fig
+def figure(traces: list[dict], layout: dict) -> Figure:
+    return {"data": traces, "layout": layout}
+
+
+def hide_axes(layout: dict, *axes: str, **extra: Any) -> dict:
+    """``layout`` with the named axes (``"xaxis"``, ``"yaxis"``) hidden, plus ``extra`` axis settings."""
+    for axis in axes:
+        layout[axis] = {**layout.get(axis, {}), "visible": False, **extra}
+    return layout
+
+
+def empty_figure(message: str, dark: bool = False) -> Figure:
+    layout = hide_axes(base_layout(dark), "xaxis", "yaxis")
+    layout["annotations"] = [dict(text=message, showarrow=False, font=dict(size=16, color=NEUTRAL))]
+    return figure([], layout)
 
 
 def heat_colour(value: float, vmax: float) -> str:

@@ -7,19 +7,22 @@ goes stale. ``?kiosk=1`` hides navigation.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
+from sqlalchemy import Engine
 
 from cockpit.i18n import t
+from cockpit.scope import Scope
 from figures.charts import area_map, ranking_bar
 from pages._common import config, current_lang, engine, href, today
 from pages._access import allowed, denied_notice, guarded
 from pages._scope import current_scope
 from pages._widgets import fmt, kpi_card
 from queries import areas, events, kpis
+from queries._base import run_parallel
 from queries.departments import department_response_ranking
 from queries.filters import parse_filters
 
@@ -29,14 +32,12 @@ BOARDS = ("party", "economy", "safety", "services")
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
-def _board_panel(board: str, lang: str, township: str) -> html.Div:
-    db, scope = engine(), current_scope()
-    if not scope.allows_board(board):  # a board head's other boards: say so rather than show zeros
+def _board_panel(board: str, lang: str, df: pd.DataFrame | None) -> html.Div:
+    """A board's panel from its KPIs (``None``: the board is outside the viewer's scope)."""
+    if df is None:  # a board head's other boards: say so rather than show zeros
         return html.Div([html.Div(html.Span(t(f"board.{board}", lang)), className="big-panel-title"),
                          html.Div(html.Div(t("big.out_of_scope", lang), className="big-empty"), className="big-kpis")],
                         className=f"big-panel board-{board} out-of-scope", id=f"big-board-{board}")
-    f, _ = parse_filters({"period": "month"}, today(), board=board)
-    df = kpis.board_kpis(db, scope, f, township, limit=4)
     tiles = [kpi_card(r, lang, href(f"/board/{board}", {"period": "month"}) if r["kind"] == "indicator"
                       else href("/drill", {"board": board, "period": "month"}), big=True)
              for r in df.to_dict("records")]
@@ -63,6 +64,23 @@ def _event_list(df: pd.DataFrame, lang: str, time_col: str) -> html.Ul | html.Di
     return html.Ul(items, className="big-list")
 
 
+def _screen_data(db: Engine, scope: Scope, town: str, day: date) -> dict:
+    """Every read of the screen, side by side (``run_parallel``): a board's KPIs are one job each."""
+    month, _ = parse_filters({"period": "month"}, day)
+    jobs = {
+        "shapes": lambda c: areas.map_shapes(c, scope, town),
+        "lists": lambda c: (events.latest_events(c, scope, limit=10, area=town),
+                            events.dispatched_on(c, scope, day, limit=10, area=town),
+                            events.count_dispatched_on(c, scope, day, area=town)),
+        "ranking": lambda c: department_response_ranking(c, scope, month, area=town),
+    }
+    for b in BOARDS:
+        if scope.allows_board(b):
+            f, _ = parse_filters({"period": "month"}, day, board=b)
+            jobs[b] = lambda c, f=f: kpis.board_kpis(c, scope, f, town, limit=4)
+    return run_parallel(db, jobs)
+
+
 def _content(lang: str) -> dict:
     """Everything on the screen that changes with the data."""
     db, scope = engine(), current_scope()
@@ -72,20 +90,19 @@ def _content(lang: str) -> dict:
         return {"boards": [empty] * 4, "map": area_map(pd.DataFrame(columns=["ring"]), lang=lang, dark=True),
                 "codes": [], "latest": empty, "orders": empty, "orders_head": "", "ranking": ranking_bar(pd.DataFrame(), lang=lang, dark=True),
                 "town": t("app.title", lang)}
-    shapes = areas.map_shapes(db, scope, town["code"])
-    f, _ = parse_filters({"period": "month"}, today())
-    day = today()
-    here = town["code"]  # the screen shows one township even when the warehouse holds several
-    counts = events.count_dispatched_on(db, scope, day, area=here)
+    # the screen shows one township even when the warehouse holds several
+    data = _screen_data(db, scope, town["code"], today())
+    shapes = data["shapes"]
+    latest, dispatched, counts = data["lists"]
     return {
-        "boards": [_board_panel(b, lang, town["code"]) for b in BOARDS],
+        "boards": [_board_panel(b, lang, data.get(b)) for b in BOARDS],
         "map": area_map(shapes, lang=lang, dark=True, label_size=15),
         "codes": [code for code, ring in zip(shapes["code"], shapes["ring"]) if ring],
         "open_total": int(shapes["open_events"].sum()) if not shapes.empty else 0,
-        "latest": _event_list(events.latest_events(db, scope, limit=10, area=here), lang, "reported_at"),
-        "orders": _event_list(events.dispatched_on(db, scope, day, limit=10, area=here), lang, "dispatched_at"),
+        "latest": _event_list(latest, lang, "reported_at"),
+        "orders": _event_list(dispatched, lang, "dispatched_at"),
         "orders_head": t("big.dispatched_today", lang, n=counts["n"], r=counts["resolved"]),
-        "ranking": ranking_bar(department_response_ranking(db, scope, f, area=here), lang=lang, dark=True, top=7),
+        "ranking": ranking_bar(data["ranking"], lang=lang, dark=True, top=7),
         "town": town["name"],
     }
 

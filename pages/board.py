@@ -20,7 +20,7 @@ from pages._scope import current_scope
 from pages._widgets import kpi_card, notices, panel, records_table
 from queries import areas, events, kpis
 from queries.filters import PERIODS, Filters, parse_filters
-from queries.indicators import indicator_series
+from queries.indicators import indicator_series, of_board
 
 dash.register_page(__name__, path_template="/board/<board>", path="/board/safety", title="基层智治驾驶舱 · 板块",
                    nav="nav.boards", icon="columns-gap", order=1)
@@ -96,7 +96,7 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
     cards = [kpi_card(r, lang, href("/drill", base)) for r in kpis.board_kpis(db, scope, f, area_code).to_dict("records")]
     by_area = events.events_by_area(db, scope, f)
     by_cat = events.events_by_category(db, scope, f)
-    series = indicator_series(db, scope, area_code, board=f.board, indicator=f.indicator, until=f.end) if area_code else None
+    series = of_board(indicator_series(db, scope, area_code, until=f.end), f.board, f.indicator) if area_code else None
     records = events.event_records(db, scope, f, limit=RECORD_LIMIT)
     return html.Div([
         html.Div([html.Span(className="board-dot", style={"background": f"var(--{f.board})"}),

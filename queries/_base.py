@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from typing import Any, Callable, TypeVar
 
 import pandas as pd
@@ -24,12 +26,12 @@ def engine_of(db: DB) -> Engine:
 
 def frame(db: DB, stmt: Select) -> pd.DataFrame:
     """Run ``stmt`` and return its rows as a DataFrame (columns named by the select's labels)."""
-    if isinstance(db, Connection):
-        res = db.execute(stmt)
-        return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
-    with db.connect() as conn:
-        res = conn.execute(stmt)
-        return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+    if not isinstance(db, Connection):
+        with db.connect() as conn:
+            return frame(conn, stmt)
+    res = db.execute(stmt)
+    # plain tuples: pandas probes each row object for attributes, which rows answer slowly
+    return pd.DataFrame([tuple(r) for r in res.fetchall()], columns=list(res.keys()))
 
 
 def scalar(db: DB, stmt: Select) -> Any:
@@ -37,6 +39,14 @@ def scalar(db: DB, stmt: Select) -> Any:
         return db.execute(stmt).scalar()
     with db.connect() as conn:
         return conn.execute(stmt).scalar()
+
+
+def one(db: DB, stmt: Select) -> dict:
+    """The single row of ``stmt`` as a dict (for aggregates without GROUP BY: cheaper than a DataFrame)."""
+    if isinstance(db, Connection):
+        return dict(db.execute(stmt).mappings().one())
+    with db.connect() as conn:
+        return dict(conn.execute(stmt).mappings().one())
 
 
 def area_clause(scope: Scope, col: ColumnElement) -> ColumnElement:
@@ -81,6 +91,11 @@ def department_clause(scope: Scope, col: ColumnElement) -> ColumnElement:
 _CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
 _CACHE_MAX = 512
 _LOCK = threading.Lock()
+_PENDING: dict[tuple, Future] = {}  # results being computed, by cache key
+
+
+# (warehouse URL, data version) fixed for the reads of one ``run_parallel`` batch
+_PINNED: ContextVar[tuple[str, tuple] | None] = ContextVar("cockpit_pinned_version", default=None)
 
 
 def data_version(db: DB) -> tuple:
@@ -96,22 +111,42 @@ def data_version(db: DB) -> tuple:
 def cached(fn: F) -> F:
     """Cache a query's result per (database, latest ETL run, arguments). Arguments must be hashable.
 
+    A result being computed is computed once: other callers asking for it meanwhile (the screens
+    that all refresh after a load) wait for it rather than run the same query again.
     Results are DataFrames shared between callers: treat them as read-only (copy before changing).
     """
 
     @functools.wraps(fn)
     def wrapper(db: DB, *args: Any, **kwargs: Any) -> Any:
-        key = (fn.__module__, fn.__qualname__, str(engine_of(db).url), data_version(db), args,
-               tuple(sorted(kwargs.items())))
+        url = str(engine_of(db).url)
+        pinned = _PINNED.get()
+        version = pinned[1] if pinned is not None and pinned[0] == url else data_version(db)
+        key = (fn.__module__, fn.__qualname__, url, version, args, tuple(sorted(kwargs.items())))
         with _LOCK:
             if key in _CACHE:
                 _CACHE.move_to_end(key)
                 return _CACHE[key]
-        value = fn(db, *args, **kwargs)
+            pending = _PENDING.get(key)
+            if pending is None:
+                pending = _PENDING[key] = Future()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            return pending.result()
+        try:
+            value = fn(db, *args, **kwargs)
+        except BaseException as exc:
+            with _LOCK:
+                _PENDING.pop(key, None)
+            pending.set_exception(exc)
+            raise
         with _LOCK:
             _CACHE[key] = value
+            _PENDING.pop(key, None)
             while len(_CACHE) > _CACHE_MAX:
                 _CACHE.popitem(last=False)
+        pending.set_result(value)
         return value
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
@@ -121,3 +156,29 @@ def cached(fn: F) -> F:
 def clear_cache() -> None:
     with _LOCK:
         _CACHE.clear()
+
+
+# ---------------------------------------------------------------- independent reads side by side
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cockpit-read")
+
+
+def run_parallel(db: Engine, jobs: dict[str, Callable[[Connection], Any]]) -> dict[str, Any]:
+    """Run independent reads at the same time, each job on a connection of its own, and return their
+    results by name. The data version (the cache key) is read once for the whole batch.
+
+    The drivers release the GIL while the database works, so a screen made of many small queries
+    costs about its slowest job rather than the sum. Jobs must not call ``run_parallel`` themselves
+    (the pool is shared and small). A job's exception is raised here.
+    """
+    pinned = (str(db.url), data_version(db))
+
+    def run(job: Callable[[Connection], Any]) -> Any:
+        token = _PINNED.set(pinned)
+        try:
+            with db.connect() as conn:
+                return job(conn)
+        finally:
+            _PINNED.reset(token)
+
+    futures = {name: _POOL.submit(run, job) for name, job in jobs.items()}
+    return {name: future.result() for name, future in futures.items()}

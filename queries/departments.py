@@ -43,7 +43,7 @@ def department_response_ranking(db: DB, scope: Scope, f: Filters, *, area: str |
     if f.grid:
         where.append(e.c.grid_code == f.grid)
     if area and not f.area:
-        where.append(area_where(e.c.village_code, e.c.grid_code, area, by_index=False))
+        where.append(area_where(e.c.village_code, e.c.grid_code, area))
     ranked = (select(e.c.department_code.label("code"), minutes.label("m"),
                      func.row_number().over(partition_by=e.c.department_code, order_by=minutes).label("rn"),
                      func.count().over(partition_by=e.c.department_code).label("n"))

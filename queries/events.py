@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from cockpit.aggregates import period_start
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, area_clause, board_clause, cached, department_clause, frame
+from queries._base import DB, area_clause, board_clause, cached, department_clause, frame, one
 from queries.filters import Filters
 
 A = s.agg_event_day
@@ -54,8 +54,12 @@ def _agg_where(scope: Scope, f: Filters, area: str | None = None) -> list[Column
     return w
 
 
-def _sums() -> list:
-    return [func.coalesce(func.sum(A.c[c]), 0).label(c) for c in _SUMS]
+# built once: SQL expressions are immutable, and building them was a good part of a query's cost
+_SUM_COLUMNS = tuple(func.coalesce(func.sum(A.c[c]), 0).label(c) for c in _SUMS)
+
+
+def _sums() -> tuple:
+    return _SUM_COLUMNS
 
 
 def _row_rates(row: dict) -> dict:
@@ -89,13 +93,7 @@ def event_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -
 
     ``area``: the area counted when the filters select no village or grid (e.g. the township).
     """
-    stmt = select(*_sums()).where(*_agg_where(scope, f, area))
-    if isinstance(db, Connection):
-        row = db.execute(stmt).mappings().one()
-    else:
-        with db.connect() as conn:
-            row = conn.execute(stmt).mappings().one()
-    return _row_rates(row)
+    return _row_rates(one(db, select(*_sums()).where(*_agg_where(scope, f, area))))
 
 
 @cached

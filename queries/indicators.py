@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, area_clause, board_clause, cached, frame
+from queries._base import DB, area_clause, board_clause, cached, frame, one, scalar
 from queries.filters import Filters
 
 # Units whose values combine across areas by averaging (rates, scores); others add up.
@@ -59,14 +59,27 @@ def indicator_series(db: DB, scope: Scope, area_code: str, *, board: str | None 
     return df.drop(columns=["n_own", "own_value", "sub_sum", "n_sub"])
 
 
+def of_board(series: pd.DataFrame, board: str, indicator: str | None = None) -> pd.DataFrame:
+    """The rows of one board (and indicator) of an all-boards ``indicator_series``: one cached read
+    serves the four boards of the big screen and a board page's cards and trend."""
+    keep = series["board"] == board
+    if indicator:
+        keep &= series["code"] == indicator
+    return series[keep]
+
+
 def latest_and_previous(series: pd.DataFrame) -> pd.DataFrame:
     """Per indicator: the latest value and the one of the period before (from ``indicator_series``)."""
-    rows = []
-    for code, g in series.sort_values("period_start").groupby("code", sort=False):
-        last = g.iloc[-1]
-        prev = g.iloc[-2]["value"] if len(g) > 1 else None
-        rows.append({**last.to_dict(), "previous": prev})
-    return pd.DataFrame(rows)
+    ordered = series.sort_values("period_start", kind="stable")
+    last: dict[str, int] = {}  # code -> position of its latest row
+    previous: dict[str, float | None] = {}
+    values = ordered["value"].tolist()
+    for pos, code in enumerate(ordered["code"].tolist()):
+        previous[code] = values[last[code]] if code in last else None
+        last[code] = pos
+    out = ordered.iloc[list(last.values())].reset_index(drop=True)
+    out["previous"] = [previous[c] for c in last]
+    return out
 
 
 def _grids_of(col, code: str):  # noqa: ANN001, ANN202 - SQLAlchemy column / condition
@@ -86,10 +99,9 @@ def sensor_mean(db: DB, scope: Scope, metric: str, f: Filters, *, area: str | No
     w = [r.c.metric == metric, r.c.ts >= datetime.combine(f.start, datetime.min.time()),
          r.c.ts < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(r.c.grid_code, ""))]
     if f.area or area:
-        w.append(r.c.grid_code.startswith(f.area or area, autoescape=True))
-    df = frame(db, select(func.avg(r.c.value).label("m")).where(*w))
-    m = df.iloc[0]["m"]
-    return None if m is None or pd.isna(m) else float(m)
+        w.append(_grids_of(r.c.grid_code, f.area or area))  # served by the (metric, grid, time) index
+    m = scalar(db, select(func.avg(r.c.value)).where(*w))
+    return None if m is None else float(m)
 
 
 @cached
@@ -101,16 +113,15 @@ def service_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None)
          a.c.submitted_at < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(a.c.grid_code, ""))]
     if f.area or area:
         w.append(_grids_of(a.c.grid_code, f.area or area))
-    df = frame(db, select(func.count().label("n"),
+    row = one(db, select(func.count().label("n"),
                           func.sum(case((a.c.visits <= 1, 1), else_=0)).label("one_visit"),
                           func.count(a.c.visits).label("with_visits"),
                           func.sum(case((a.c.channel == "online", 1), else_=0)).label("online"),
                           func.sum(case((a.c.joint, 1), else_=0)).label("joint"),
                           func.avg(a.c.visits).label("mean_visits")).where(*w))
-    row = df.iloc[0]
     n = int(row["n"] or 0)
     wv = int(row["with_visits"] or 0)
     return {"n": n, "joint": int(row["joint"] or 0),
             "one_visit_rate": 100.0 * float(row["one_visit"] or 0) / wv if wv else None,
             "online_share": 100.0 * float(row["online"] or 0) / n if n else None,
-            "mean_visits": None if row["mean_visits"] is None or pd.isna(row["mean_visits"]) else float(row["mean_visits"])}
+            "mean_visits": None if row["mean_visits"] is None else float(row["mean_visits"])}

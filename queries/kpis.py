@@ -15,7 +15,7 @@ from cockpit.scope import Scope
 from queries._base import DB
 from queries.events import event_totals
 from queries.filters import Filters
-from queries.indicators import indicator_series, latest_and_previous, sensor_mean, service_totals
+from queries.indicators import indicator_series, latest_and_previous, of_board, sensor_mean, service_totals
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int |
                                              sensor_mean(db, scope, k.field, f.previous(), area=area))
         else:
             if indicators is None:
-                indicators = latest_and_previous(indicator_series(db, scope, area_code, board=board, until=f.end))
+                indicators = latest_and_previous(of_board(indicator_series(db, scope, area_code, until=f.end), board))
             match = indicators[indicators["code"] == k.key] if not indicators.empty else indicators
             if match.empty:
                 continue  # not delivered for this area: leave the card out rather than show a blank

@@ -163,8 +163,8 @@ event = Table(
     Column("category_code", String(32), nullable=False, index=True),
     Column("board", String(16), nullable=False),
     Column("department_code", String(32), nullable=False),
-    Column("grid_code", String(20), nullable=False, index=True),
-    Column("village_code", String(20), nullable=False, index=True),
+    Column("grid_code", String(20), nullable=False),
+    Column("village_code", String(20), nullable=False),
     Column("address", String(200)),
     Column("lon", Float),
     Column("lat", Float),
@@ -186,6 +186,8 @@ event = Table(
     Column("duplicate_of", Integer),
     *lineage(),
     UniqueConstraint("src_source", "src_key"),
+    Index("ix_event_village_reported", "village_code", "reported_at"),  # an area's events in a period
+    Index("ix_event_grid_reported", "grid_code", "reported_at"),  # a grid's events in a period (aggregate refresh)
 )
 
 inspection = Table(
@@ -221,7 +223,7 @@ sensor_reading = Table(
     Column("grid_code", String(20)),
     Column("subject_key", String(64)),  # person_key for home sensors of elderly living alone
     *lineage(),
-    Index("ix_sensor_reading_metric_ts", "metric", "ts"),
+    Index("ix_sensor_reading_metric_grid_ts", "metric", "grid_code", "ts"),  # an area's readings in a period
 )
 
 service_application = Table(

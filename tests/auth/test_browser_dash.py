@@ -4,7 +4,6 @@ the form, then a Dash callback whose POST carries the token added by the fetch p
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -12,7 +11,6 @@ from werkzeug.serving import make_server
 from cockpit.auth import current_user, install
 from tests.auth.conftest import PASSWORD, RAW_PHONE, Clock, make_config
 
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -48,39 +46,34 @@ def add_user_sqlite(sqlite_engine):
     return add
 
 
-def test_login_then_dash_callback_carries_the_csrf_header(served_dash):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            posts: list[dict] = []
-            page.on("request", lambda r: posts.append(r.headers) if "/_dash-update-component" in r.url else None)
-            page.goto(served_dash + "/")
-            assert page.url.startswith(served_dash + "/login?next=")
-            page.fill("#username", "li")
-            page.fill("#password", PASSWORD)
-            page.click("#login-submit")
-            page.wait_for_selector("#go")
-            page.click("#go")
-            page.wait_for_function("document.getElementById('out').textContent.startsWith('clicked')")
-            assert page.text_content("#out") == "clicked 1 by li tel 138****5678"
-            token = next(c["value"] for c in page.context.cookies() if c["name"] == "cockpit_csrf")
-            assert posts and all(h.get("x-csrftoken") == token for h in posts)
-            # Without the patch (the browser's own fetch from a fresh frame) the same POST is refused.
-            status = page.evaluate("""async () => {
-                const f = document.createElement('iframe'); document.body.appendChild(f);
-                const r = await f.contentWindow.fetch.call(window, '/_dash-update-component',
-                    {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'});
-                return r.status; }""")
-            assert status == 403
-            # When the session is gone, the next callback's 401 sends the browser to the login page.
-            page.context.clear_cookies()
-            page.click("#go")
-            page.wait_for_url("**/login?**")
-            assert "expired=1" in page.url and "会话已过期" in page.text_content("body")
-        finally:
-            browser.close()
+def test_login_then_dash_callback_carries_the_csrf_header(served_dash, browser):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        posts: list[dict] = []
+        page.on("request", lambda r: posts.append(r.headers) if "/_dash-update-component" in r.url else None)
+        page.goto(served_dash + "/")
+        assert page.url.startswith(served_dash + "/login?next=")
+        page.fill("#username", "li")
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_selector("#go")
+        page.click("#go")
+        page.wait_for_function("document.getElementById('out').textContent.startsWith('clicked')")
+        assert page.text_content("#out") == "clicked 1 by li tel 138****5678"
+        token = next(c["value"] for c in page.context.cookies() if c["name"] == "cockpit_csrf")
+        assert posts and all(h.get("x-csrftoken") == token for h in posts)
+        # Without the patch (the browser's own fetch from a fresh frame) the same POST is refused.
+        status = page.evaluate("""async () => {
+            const f = document.createElement('iframe'); document.body.appendChild(f);
+            const r = await f.contentWindow.fetch.call(window, '/_dash-update-component',
+                {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'});
+            return r.status; }""")
+        assert status == 403
+        # When the session is gone, the next callback's 401 sends the browser to the login page.
+        page.context.clear_cookies()
+        page.click("#go")
+        page.wait_for_url("**/login?**")
+        assert "expired=1" in page.url and "会话已过期" in page.text_content("body")
+    finally:
+        context.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.screens.conftest import CHROMIUM, CHROMIUM_ARGS, Watched, add_accounts, serve_app
+from tests.screens.conftest import Watched, add_accounts, serve_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -39,10 +39,8 @@ def raw_personal_numbers(sources_dir: Path) -> set[str]:
     return found
 
 
-def test_no_raw_id_or_phone_number_reaches_the_browser(demo_township, tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import Error as PlaywrightError, sync_playwright
+def test_no_raw_id_or_phone_number_reaches_the_browser(demo_township, tmp_path, browser):
+    from playwright.sync_api import Error as PlaywrightError
 
     from cockpit.etl import run_sources
     from cockpit.warehouse.db import engine_for
@@ -70,30 +68,26 @@ def test_no_raw_id_or_phone_number_reaches_the_browser(demo_township, tmp_path):
             except PlaywrightError:  # a redirect has no body
                 pass
 
-    with serve_app(url, COCKPIT_APP_REFRESH_SECONDS="2") as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for user, paths in (
-                ("lead", ["/", "/board/party", "/board/economy", "/board/safety", "/board/services", "/drill",
-                          f"/drill?village={grid[:12]}", f"/drill?village={grid[:12]}&grid={grid}", "/governance"]),
-                ("root", ["/audit", "/governance"]),
-            ):
-                w = Watched(browser)
-                w.page.on("response", keep)
-                try:
-                    w.login(base, user)
-                    for path in paths:
-                        w.goto(base + path)
-                        if path == "/":
-                            w.page.wait_for_timeout(2500)  # at least one refresh callback
-                        if "grid=" in path and user == "lead":
-                            w.page.locator("#care-table td").first.click()
-                            w.page.wait_for_selector("#care-card-body")
-                    assert w.errors == [], w.errors
-                finally:
-                    w.close()
-        finally:
-            browser.close()
+    with serve_app(url, COCKPIT_APP_REFRESH_SECONDS="2") as base:
+        for user, paths in (
+            ("lead", ["/", "/board/party", "/board/economy", "/board/safety", "/board/services", "/drill",
+                      f"/drill?village={grid[:12]}", f"/drill?village={grid[:12]}&grid={grid}", "/governance"]),
+            ("root", ["/audit", "/governance"]),
+        ):
+            w = Watched(browser)
+            w.page.on("response", keep)
+            try:
+                w.login(base, user)
+                for path in paths:
+                    w.goto(base + path)
+                    if path == "/":
+                        w.page.wait_for_timeout(2500)  # at least one refresh callback
+                    if "grid=" in path and user == "lead":
+                        w.page.locator("#care-table td").first.click()
+                        w.page.wait_for_selector("#care-card-body")
+                assert w.errors == [], w.errors
+            finally:
+                w.close()
 
     assert any("_dash-update-component" in u for u, _ in bodies)
     assert any("care-card" in b for _, b in bodies)  # the person card was served

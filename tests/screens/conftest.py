@@ -15,9 +15,6 @@ from typing import Iterator
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "Screens-Test-Passw0rd"
 KIOSK_TOKEN = "kiosk-test-token-0123456789abcdef"
@@ -95,18 +92,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the cockpit serving the screens dataset."""
     with serve_app(screens_warehouse(tmp_path_factory.mktemp("served"))) as base:
         yield base
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Watched:

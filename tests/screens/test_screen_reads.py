@@ -1,0 +1,150 @@
+"""The big screen's reads: board KPIs checked against raw SQL, reads side by side, the cache computing once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text
+
+from cockpit.scope import EVERYTHING
+from cockpit.warehouse.db import engine_for
+from queries import _base, departments, indicators, kpis
+from queries._base import cached, clear_cache, run_parallel
+from queries.filters import parse_filters
+from tests.screens import dataset
+from tests.screens.dataset import GRIDS, TODAY, TOWNSHIP, VILLAGES
+
+
+@pytest.fixture
+def wh(db_url: str):
+    dataset.build(db_url)
+    clear_cache()
+    return engine_for(db_url)
+
+
+def _one(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def _bounds(f):
+    return datetime.combine(f.start, datetime.min.time()), datetime.combine(f.end, datetime.min.time())
+
+
+def _kpi(df, key: str) -> dict:
+    return df.set_index("key").loc[key].to_dict()
+
+
+def test_sensor_and_service_kpis_match_raw_sql(wh):
+    f, _ = parse_filters({"period": "month"}, TODAY, board="economy")
+    got = _kpi(kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP), "kpi.pm25")
+    for value, period in ((got["value"], f), (got["previous"], f.previous())):
+        a, b = _bounds(period)
+        raw = _one(wh, "SELECT AVG(value) FROM sensor_reading WHERE metric = 'pm25' AND ts >= :a AND ts < :b "
+                       "AND grid_code LIKE :t", a=a, b=b, t=TOWNSHIP + "%")
+        assert raw is not None and value == pytest.approx(raw)
+    # the only sensor is in the first grid: the second grid has no mean
+    first, second = list(GRIDS)[:2]
+    a, b = _bounds(f)
+    assert indicators.sensor_mean(wh, EVERYTHING, "pm25", f, area=first) == pytest.approx(
+        _one(wh, "SELECT AVG(value) FROM sensor_reading WHERE metric = 'pm25' AND ts >= :a AND ts < :b", a=a, b=b))
+    assert indicators.sensor_mean(wh, EVERYTHING, "pm25", f, area=second) is None
+
+    f, _ = parse_filters({"period": "month"}, TODAY, board="services")
+    got = kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP)
+    a, b = _bounds(f)
+    where = "submitted_at >= :a AND submitted_at < :b"
+    n = _one(wh, f"SELECT COUNT(*) FROM service_application WHERE {where}", a=a, b=b)
+    assert _kpi(got, "kpi.applications")["value"] == n
+    online = _one(wh, f"SELECT COUNT(*) FROM service_application WHERE {where} AND channel = 'online'", a=a, b=b)
+    assert _kpi(got, "kpi.online_share")["value"] == pytest.approx(100.0 * online / n)
+    one_visit = _one(wh, f"SELECT COUNT(*) FROM service_application WHERE {where} AND visits <= 1", a=a, b=b)
+    assert _kpi(got, "kpi.one_visit_rate")["value"] == pytest.approx(100.0 * one_visit / n)
+
+
+def test_indicator_kpis_are_the_latest_month_and_the_one_before(wh):
+    f, _ = parse_filters({"period": "month"}, TODAY, board="party")
+    row = _kpi(kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP), "sanhui_yike_rate")
+    latest = _one(wh, "SELECT MAX(period_start) FROM indicator_value WHERE indicator_code = 'sanhui_yike_rate' "
+                      "AND period_start < :end", end=f.end)
+    latest = datetime.fromisoformat(str(latest)).date()
+    before = latest.replace(month=latest.month - 1)
+    mean = "SELECT AVG(value) FROM indicator_value WHERE indicator_code = 'sanhui_yike_rate' AND period_start = :d"
+    assert row["basis"] == "month" and row["period_start"].date() == latest
+    assert row["value"] == pytest.approx(_one(wh, mean, d=latest))  # a rate: the villages' mean
+    assert row["previous"] == pytest.approx(_one(wh, mean, d=before))
+    # one village: its own values
+    village = list(VILLAGES)[1]
+    f_v, _ = parse_filters({"period": "month", "village": village}, TODAY, board="party")
+    row = _kpi(kpis.board_kpis(wh, EVERYTHING, f_v, village), "sanhui_yike_rate")
+    own = "SELECT value FROM indicator_value WHERE indicator_code = 'sanhui_yike_rate' AND period_start = :d AND area_code = :v"
+    assert row["value"] == pytest.approx(_one(wh, own, d=latest, v=village))
+    assert row["previous"] == pytest.approx(_one(wh, own, d=before, v=village))
+
+
+def test_the_ranking_of_an_area_counts_only_its_events(wh):
+    f, _ = parse_filters({"period": "quarter"}, TODAY)
+    village = list(VILLAGES)[0]
+    got = departments.department_response_ranking(wh, EVERYTHING, f, area=village).set_index("code")
+    a, b = _bounds(f)
+    with wh.connect() as conn:
+        cases = dict(conn.execute(text(
+            "SELECT department_code, COUNT(*) FROM event WHERE duplicate_of IS NULL AND village_code = :v "
+            "AND reported_at >= :a AND reported_at < :b AND COALESCE(acknowledged_at, onsite_at) IS NOT NULL "
+            "GROUP BY department_code"), {"v": village, "a": a, "b": b}).all())
+    assert cases and {k: int(v) for k, v in got["cases"].items()} == cases
+    whole = departments.department_response_ranking(wh, EVERYTHING, f, area=TOWNSHIP)
+    assert whole["cases"].sum() > got["cases"].sum()
+
+
+def test_reads_side_by_side_give_the_results_of_reads_one_by_one(wh):
+    f, _ = parse_filters({"period": "month"}, TODAY, board="safety")
+    jobs = {b: (lambda c, b=b: kpis.board_kpis(c, EVERYTHING, parse_filters({"period": "month"}, TODAY, board=b)[0],
+                                               TOWNSHIP, limit=4))
+            for b in ("party", "economy", "safety", "services")}
+    jobs["ranking"] = lambda c: departments.department_response_ranking(c, EVERYTHING, f, area=TOWNSHIP)
+    together = run_parallel(wh, jobs)
+    clear_cache()
+    for name, job in jobs.items():
+        with wh.connect() as conn:
+            alone = job(conn)
+        assert together[name].equals(alone), name
+
+    def broken(_conn):
+        raise RuntimeError("source table missing")
+
+    with pytest.raises(RuntimeError, match="source table missing"):
+        run_parallel(wh, {"ok": jobs["ranking"], "broken": broken})
+
+
+def test_a_result_being_computed_is_computed_once(wh):
+    calls = []
+
+    @cached
+    def slow_count(db, table: str) -> int:
+        calls.append(table)
+        time.sleep(0.2)
+        return _one(db, f"SELECT COUNT(*) FROM {table}")
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(slow_count(wh, "event"))) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert calls == ["event"]
+    assert results == [_one(wh, "SELECT COUNT(*) FROM event")] * 4
+    assert not _base._PENDING
+
+    @cached
+    def failing(db, n: int) -> int:
+        calls.append(n)
+        raise ValueError("bad")
+
+    for _ in range(2):  # a failure is not cached: the next caller tries again
+        with pytest.raises(ValueError):
+            failing(wh, 1)
+    assert calls[-2:] == [1, 1] and not _base._PENDING
