@@ -2,9 +2,11 @@
 
 ``agg_event_day``: events per reported day × grid × category × channel, with counts of open /
 resolved / dispatched events and sums of response and resolution minutes. Duplicates
-(``duplicate_of`` set) are left out. After each load the hook below recomputes only the days the
-load touched (``RunResult.touched_days``, the reported days of the event rows it wrote); late
-updates (an event resolved days after it was reported) therefore land on the event's reported day.
+(``duplicate_of`` set) are left out. After each load the hook below recomputes only what the load
+touched: the groups (``RunResult.touched_groups``: day, grid, category and channel of every event
+row it changed, before and after the change) when there are not too many, else whole days
+(``RunResult.touched_days``). Late updates (an event resolved days after it was reported)
+therefore land on the event's reported day.
 
 Definitions (shared with ``queries/``):
 - response minutes: first of accepted / acknowledged, minus reported;
@@ -22,7 +24,8 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import Date, Engine, Float, and_, case, delete, func, insert, literal, select
+from sqlalchemy import (Column, Date, DateTime, Engine, Float, MetaData, String, Table, and_, bindparam, case, delete,
+                        func, insert, literal, select, text)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -117,16 +120,24 @@ def _one(cond: ColumnElement) -> ColumnElement:
     return func.sum(case((cond, 1), else_=0))
 
 
-def _aggregate_select(first: date | None, last: date | None, now: datetime):
+def _aggregate_select(first: date | None, last: date | None, now: datetime, groups: Table | None = None):
+    """The aggregate rows of the days ``first`` to ``last`` (each end open when None), or of the
+    groups listed in the table ``groups`` (see ``refresh_event_groups``)."""
     e = s.event
     resp = response_minutes(e)
     reso = resolve_minutes(e)
     day = period_start(e.c.reported_at, "day")
     where = [e.c.duplicate_of.is_(None)]
     if first is not None:
-        where.append(e.c.reported_at >= datetime.combine(first, datetime.min.time()))
+        where.append(e.c.reported_at >= _midnight(first))
     if last is not None:
-        where.append(e.c.reported_at < datetime.combine(last + timedelta(days=1), datetime.min.time()))
+        where.append(e.c.reported_at < _midnight(last + timedelta(days=1)))
+    source = e
+    if groups is not None:  # each group's events through the (grid_code, reported_at) index
+        g = groups.c
+        source = groups.join(e, and_(e.c.grid_code == g.grid_code, e.c.reported_at >= g.day_start,
+                                     e.c.reported_at < g.day_end, e.c.category_code == g.category_code,
+                                     e.c.channel == g.channel))
     return (
         select(
             day.label("day"), e.c.grid_code, e.c.category_code, e.c.channel,
@@ -145,9 +156,14 @@ def _aggregate_select(first: date | None, last: date | None, now: datetime):
             func.coalesce(func.sum(e.c.satisfaction), 0).label("sum_satisfaction"),
             literal(now, s.agg_event_day.c.refreshed_at.type).label("refreshed_at"),
         )
+        .select_from(source)
         .where(*where)
         .group_by(day, e.c.grid_code, e.c.category_code, e.c.channel)
     )
+
+
+def _midnight(d: date) -> datetime:
+    return datetime.combine(d, datetime.min.time())
 
 
 _AGG_COLUMNS = [
@@ -180,6 +196,71 @@ def rebuild_event_days(engine: Engine) -> int:
     return max(res.rowcount or 0, 0)
 
 
+# Up to this many groups a pass refreshes group by group (a few index probes each); past it, the
+# touched days are recomputed whole (one scan of their events is cheaper than that many probes).
+GROUP_LIMIT = 100_000
+# the event columns that make an event's group in agg_event_day (the time column's day first);
+# the load reports their values for every event row it changes, before and after the change
+GROUP_COLUMNS = {"event": ("reported_at", "grid_code", "category_code", "channel")}
+
+Group = tuple  # (day, grid_code, category_code, channel)
+
+
+def add_groups(touched: set[Group] | None, more: set[Group] | None) -> set[Group] | None:
+    """``touched`` with ``more`` added; None (refresh whole days) when either is None or the
+    union passes ``GROUP_LIMIT``."""
+    if touched is None or more is None:
+        return None
+    touched |= more
+    return touched if len(touched) <= GROUP_LIMIT else None
+
+
+def refresh_event_groups(engine: Engine, groups: Iterable[Group]) -> int:
+    """Recompute the ``agg_event_day`` rows of ``groups`` only (one transaction), writing only what
+    differs: the groups go into a temporary table, their events are aggregated again through it and
+    compared with the stored rows; a row whose figures changed is replaced, the row of a group
+    without events any more deleted. Returns the rows deleted plus the rows inserted."""
+    now = datetime.now().replace(microsecond=0)
+    a = s.agg_event_day
+    rows = [{"day": d, "grid_code": grid, "category_code": cat, "channel": ch,
+             "day_start": _midnight(d), "day_end": _midnight(d + timedelta(days=1))}
+            for d, grid, cat, ch in set(groups)]
+    if not rows:
+        return 0
+    # no key on purpose: SQLite then reads it first and probes agg_event_day's key and the event index
+    # (with a key it would rather scan agg_event_day and probe this table)
+    table = Table(
+        "agg_touched_groups", MetaData(),
+        Column("day", Date, nullable=False), Column("grid_code", String(20), nullable=False),
+        Column("category_code", String(32), nullable=False), Column("channel", String(32), nullable=False),
+        Column("day_start", DateTime, nullable=False), Column("day_end", DateTime, nullable=False),
+        prefixes=["TEMPORARY"],
+    )
+    g = table.c
+    key = [a.c.day, a.c.grid_code, a.c.category_code, a.c.channel]
+    with engine.begin() as conn:
+        table.drop(conn, checkfirst=True)
+        table.create(conn)
+        conn.execute(insert(table), rows)
+        if conn.dialect.name == "postgresql":  # a temporary table has no statistics until analysed: without
+            conn.execute(text("ANALYZE agg_touched_groups"))  # them the planner hashes the whole event table
+        # rows by group; the figures compared without refreshed_at (the last column)
+        fresh = {tuple(r[:4]): tuple(r) for r in conn.execute(_aggregate_select(None, None, now, groups=table))}
+        stored = {tuple(r[:4]): tuple(r) for r in conn.execute(
+            select(*[a.c[c] for c in _AGG_COLUMNS]).select_from(table.join(a, and_(
+                a.c.day == g.day, a.c.grid_code == g.grid_code, a.c.category_code == g.category_code,
+                a.c.channel == g.channel))))}
+        table.drop(conn)
+        stale = [k for k, r in stored.items() if fresh.get(k, ())[:-1] != r[:-1]]
+        changed = [r for k, r in fresh.items() if stored.get(k, ())[:-1] != r[:-1]]
+        if stale:
+            conn.execute(delete(a).where(*[c == bindparam(f"k_{c.name}") for c in key]),
+                         [{f"k_{c.name}": v for c, v in zip(key, k)} for k in stale])
+        if changed:
+            conn.execute(insert(a), [dict(zip(_AGG_COLUMNS, r)) for r in changed])
+    return len(stale) + len(changed)
+
+
 def _target_name(result: Any) -> str:
     target = getattr(result, "target", None)
     return getattr(target, "table", target) or ""
@@ -187,11 +268,19 @@ def _target_name(result: Any) -> str:
 
 @hooks.after_load
 def refresh_after_load(engine: Engine, results: list[Any]) -> None:
-    """After-load hook: refresh the aggregates for the days the event loads touched."""
+    """After-load hook: refresh the aggregates for what the event loads touched: their groups when
+    every event load reports them (``touched_groups``), else their whole days."""
     days: set[date] = set()
+    groups: set[Group] | None = set()
     for r in results:
         if _target_name(r) == "event":
-            days |= {d.date() if isinstance(d, datetime) else d for d in (getattr(r, "touched_days", None) or ())}
-    if days:
+            touched = {d.date() if isinstance(d, datetime) else d for d in (getattr(r, "touched_days", None) or ())}
+            days |= touched
+            if touched:
+                groups = add_groups(groups, getattr(r, "touched_groups", None))
+    if groups:
+        n = refresh_event_groups(engine, groups)
+        log.info("agg_event_day: %d rows for %d groups", n, len(groups))
+    elif days:
         n = refresh_event_days(engine, days)
         log.info("agg_event_day: %d rows for %d days", n, len(days))

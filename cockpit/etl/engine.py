@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 import pandas as pd
 from sqlalchemy import Engine, event, select, update
 
-from cockpit import aggregates as _aggregates  # noqa: F401  (registers the after-load hook)
+from cockpit import aggregates  # (also registers the after-load hook)
 from cockpit import hooks
 from cockpit.config import Config, ConfigError, SourceConfig
 from cockpit.etl import load, quarantine, runs, watermark
@@ -52,6 +52,8 @@ class RunResult:
     error: str | None = None
     attempts: int = 1
     touched_days: set[date] = field(default_factory=set)  # days of the target's main time field among loaded rows
+    # aggregate groups of the changed rows, before and after (None: too many, or not tracked: refresh whole days)
+    touched_groups: set[tuple] | None = field(default_factory=set)
 
 
 def load_context(config: Config, engine: Engine) -> Context:
@@ -229,6 +231,8 @@ def _load_batches(engine: Engine, source: SourceConfig, batches: Iterator[Prepar
         result.rows_loaded += len(outcome.changed_keys)
         result.rows_rejected += len(issues)
         result.touched_days |= outcome.days
+        if outcome.changed_keys:
+            result.touched_groups = aggregates.add_groups(result.touched_groups, outcome.groups)
         result.watermark_after = mark
         fresh = fresh and not outcome.fresh_failed
         if stop is not None and stop.is_set():

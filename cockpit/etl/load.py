@@ -20,7 +20,9 @@ Rows arrive as ``Rows`` (one list of plain values per column, from ``steps.outpu
 ``finish_rows`` puts them in table order, cuts text to fit, sets ``loaded_at`` and ``row_hash`` and,
 for PostgreSQL, builds their COPY text in the same pass (the hash reads that same text).
 
-Both return the changed rows (source key and main time value), so the run counts real changes.
+Both return the changed rows (source key, the days of the main time field and, for a table with a
+read-side aggregate, the groups of its rows before and after the change: ``LoadOutcome``), so the
+run counts real changes and the aggregates recompute only what changed.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, String
 
+from cockpit.aggregates import GROUP_COLUMNS
 from cockpit.etl.parse import plain_values
 from cockpit.warehouse import schema
 from cockpit.warehouse.targets import Target
@@ -51,7 +54,11 @@ MAIN_TIME_FIELD = {
 @dataclass
 class LoadOutcome:
     changed_keys: list[str] = field(default_factory=list)  # src_key of every inserted or changed row
+    # days of the main time field of the changed rows (where the table has aggregate groups, before the change too)
     days: set[date] = field(default_factory=set)
+    # aggregate groups (``GROUP_COLUMNS``, the time as its day) of the changed rows, before and after the
+    # change; None after a plain first load (not tracked: every group of its days is new)
+    groups: set[tuple] | None = field(default_factory=set)
     fresh_failed: bool = False  # a fresh (plain) load met existing keys and went the upsert way
 
 
@@ -169,13 +176,42 @@ def _days(target: Target, times: list) -> set[date]:
     return days
 
 
-def _outcome(target: Target, keys: list, times: list) -> LoadOutcome:
-    return LoadOutcome(changed_keys=list(keys), days=_days(target, times))
+def _day(t: Any) -> date | None:
+    """The day of a time value as the drivers return it (datetime, date or ISO text)."""
+    if isinstance(t, datetime):
+        return t.date()
+    if t is None or isinstance(t, date):
+        return t
+    return date.fromisoformat(str(t)[:10])
 
 
-def _all_rows(target: Target, rows: Rows) -> LoadOutcome:
+def _group_columns(target: Target, names: list[str]) -> tuple[str, ...]:
+    cols = GROUP_COLUMNS.get(target.table, ())
+    return cols if all(c in names for c in cols) else ()
+
+
+def _outcome(target: Target, keys: list, times: list, after: list[tuple] | None = None,
+             before: list[tuple] = ()) -> LoadOutcome:
+    """The changed rows' keys and main times; ``after`` / ``before``: their group-column values after
+    and before the change, one tuple per row (``after`` None: groups not tracked)."""
+    outcome = LoadOutcome(changed_keys=list(keys), days=_days(target, times))
+    if after is None:
+        outcome.groups = None
+    else:
+        outcome.groups = {(_day(r[0]), *r[1:]) for r in after} | {(_day(r[0]), *r[1:]) for r in before}
+        outcome.days |= {g[0] for g in outcome.groups if g[0] is not None}
+    return outcome
+
+
+def _all_rows(target: Target, rows: Rows, before: list[tuple] | None = None) -> LoadOutcome:
+    """Every row of ``rows`` inserted or changed; ``before``: the group-column values the changed
+    rows had (None: a plain first load, groups not tracked)."""
     time_col = MAIN_TIME_FIELD.get(target.table)
-    return _outcome(target, rows.column("src_key"), rows.column(time_col) if time_col in rows.names else [])
+    times = rows.column(time_col) if time_col in rows.names else []
+    if before is None:
+        return _outcome(target, rows.column("src_key"), times)
+    after = list(zip(*[rows.column(c) for c in _group_columns(target, rows.names)]))
+    return _outcome(target, rows.column("src_key"), times, after, before)
 
 
 def _is_unique_violation(exc: Exception) -> bool:
@@ -229,9 +265,9 @@ def _executemany(cur, sql: str, bound: list[list], n: int) -> None:
     cur.executemany(sql, zip(*bound) if bound else ((),) * n)
 
 
-def _stored_hashes(cur, target: Target, rows: Rows) -> list:
-    """The row_hash already stored for each row's business key (None where new): the batch's keys
-    go into a temporary table joined with the target on its key index."""
+def _stored(cur, target: Target, rows: Rows, extra: tuple[str, ...]) -> list[tuple | None]:
+    """What is stored for each row's business key: (row_hash, *the ``extra`` columns), None where
+    new. The batch's keys go into a temporary table joined with the target on its key index."""
     key = list(target.business_key)
     table = _q(target.table)
     n = len(rows)
@@ -247,8 +283,9 @@ def _stored_hashes(cur, target: Target, rows: Rows) -> list:
     cur.execute(f"CREATE TEMP TABLE etl_keys ({cols})")
     cur.executemany(f"INSERT INTO temp.etl_keys VALUES ({', '.join('?' for _ in key)})", tuples)
     on = " AND ".join(f"t.{_q(c)} = k.{_q(c)}" for c in key)
-    found = {tuple(r[:-1]): r[-1] for r in cur.execute(
-        f"SELECT {', '.join('t.' + _q(c) for c in key)}, t.row_hash FROM temp.etl_keys k JOIN {table} t ON {on}")}
+    wanted = ", ".join("t." + _q(c) for c in (*key, "row_hash", *extra))
+    k = len(key)
+    found = {r[:k]: r[k:] for r in cur.execute(f"SELECT {wanted} FROM temp.etl_keys k JOIN {table} t ON {on}")}
     cur.execute("DROP TABLE temp.etl_keys")
     return [found.get(t) for t in tuples]
 
@@ -276,18 +313,20 @@ def _upsert_sqlite(conn: Connection, target: Target, rows: Rows, fresh: bool) ->
             else:
                 cur.execute("RELEASE SAVEPOINT etl_fresh")
                 return _all_rows(target, rows)
-        stored = _stored_hashes(cur, target, rows)
+        grouped = _group_columns(target, rows.names)
+        stored = _stored(cur, target, rows, grouped)
         hashes = rows.column("row_hash")
-        changed = [i for i, (old, new) in enumerate(zip(stored, hashes)) if old != new]
+        changed = [i for i, (old, new) in enumerate(zip(stored, hashes)) if old is None or old[0] != new]
         if not changed:
             return LoadOutcome(fresh_failed=fresh_failed)
+        before = [stored[i][1:] for i in changed if stored[i] is not None] if grouped else []
         if len(changed) < len(rows):
             rows = rows.take(changed)
         sql, bound = _sqlite_statement(target, rows, upsert=True)
         _executemany(cur, sql, bound, len(rows))
     finally:
         cur.close()
-    outcome = _all_rows(target, rows)
+    outcome = _all_rows(target, rows, before)
     outcome.fresh_failed = fresh_failed
     return outcome
 
@@ -424,17 +463,27 @@ def _upsert_postgresql(conn: Connection, target: Target, rows: Rows, fresh: bool
                 return _all_rows(target, rows)
         stage = _q(f"etl_stage_{target.table}")
         time_col = MAIN_TIME_FIELD.get(target.table)
-        returning = "src_key" + (f", {_q(time_col)}" if time_col in cols else "")
+        timed = time_col in cols
+        grouped = _group_columns(target, cols)
+        returning = ", ".join(_q(c) for c in ["src_key", *([time_col] if timed else []), *grouped])
         cur.execute(f"DROP TABLE IF EXISTS {stage}")
         cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {collist} FROM {table} WHERE false")
         with cur.copy(f"COPY {stage} ({collist}) FROM STDIN") as copy:
             copy.write(block.text)
+        before = []
+        if grouped:  # the groups the rows about to change are in now
+            on = " AND ".join(f"t.{_q(c)} = s.{_q(c)}" for c in key)
+            cur.execute(f"SELECT {', '.join('t.' + _q(c) for c in grouped)} FROM {stage} s JOIN {table} t ON {on} "
+                        f"WHERE t.row_hash IS DISTINCT FROM s.row_hash")
+            before = cur.fetchall()
         cur.execute(
             f"INSERT INTO {table} ({collist}) SELECT {collist} FROM {stage} "
             f"ON CONFLICT ({', '.join(_q(c) for c in key)}) DO UPDATE SET {_update_clause(cols, key)} "
             f"WHERE {table}.row_hash IS DISTINCT FROM excluded.row_hash RETURNING {returning}")
         changed = cur.fetchall()
         cur.execute(f"DROP TABLE {stage}")
-    outcome = _outcome(target, [r[0] for r in changed], [r[1] for r in changed] if time_col in cols else [])
+    first_group = 2 if timed else 1
+    outcome = _outcome(target, [r[0] for r in changed], [r[1] for r in changed] if timed else [],
+                       [r[first_group:] for r in changed] if grouped else [], before)
     outcome.fresh_failed = fresh_failed
     return outcome

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text
 
-from cockpit import hooks
+from cockpit import aggregates, hooks
 from cockpit.etl import RunResult, UnknownSource, mark_abandoned_runs, run_source, run_sources
 from cockpit.privacy import mask_id_number, mask_phone, secret_hash
 from cockpit.warehouse import schema as s
@@ -257,6 +257,59 @@ def test_after_load_hook_gets_the_results_and_abandoned_runs_are_marked(township
     with engine.connect() as conn:
         statuses = conn.execute(select(s.etl_run.c.status)).scalars().all()
     assert statuses.count("abandoned") == 1 and "running" not in statuses
+
+
+# ---------------------------------------------------------------- the aggregate after a load
+def agg_rows(engine) -> list[tuple]:
+    a = s.agg_event_day
+    cols = [c for c in a.c if c.name != "refreshed_at"]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(*cols).order_by(a.c.day, a.c.grid_code, a.c.category_code, a.c.channel))]
+
+
+def rebuilt(engine) -> list[tuple]:
+    """The aggregate as a full rebuild from the event table makes it (the table is rebuilt)."""
+    aggregates.rebuild_event_days(engine)
+    return agg_rows(engine)
+
+
+def test_an_incremental_load_refreshes_the_aggregate_groups_its_events_left_and_joined(township) -> None:
+    config = township.config()
+    engine = engine_for(township.warehouse_url)
+    first = by_source(run_sources(config, engine))
+    assert first["events"].touched_groups is None  # a first load: whole days
+    assert agg_rows(engine) == rebuilt(engine)
+    e1_before = (local(T0).date(), "33099900100102", "SAF-ORDER", "police_110")
+    assert e1_before in {r[:4] for r in agg_rows(engine)}
+    # E1 is corrected to another grid, day and status; E20 is new; E2 changes in content only
+    township.execute("UPDATE ev SET wg = '33099900100201', sj = ?, zt = '1', upd = ? WHERE bh = 'E1' AND myd = '5'",
+                     (T0 + 86400 * 2, T0 + 101))
+    township.execute("INSERT INTO ev VALUES ('E20', 'A1', NULL, NULL, NULL, '33099900100201', NULL, NULL, ?, '0', NULL, ?)",
+                     (T0 + 7300, T0 + 102))
+    township.execute("UPDATE ev SET dz = '清溪镇青石村1组6号', upd = ? WHERE bh = 'E2'", (T0 + 103,))
+    ev = by_source(run_sources(config, engine))["events"]
+    assert ev.rows_loaded == 3
+    e1_after = (local(T0 + 86400 * 2).date(), "33099900100201", "SAF-ORDER", "police_110")
+    e20 = (local(T0 + 7300).date(), "33099900100201", "SAF-ORDER", "police_110")
+    e2 = (local(T0 + 3600).date(), "33099900100101", "SRV-ROAD", "police_110")
+    assert ev.touched_groups == {e1_before, e1_after, e20, e2}
+    assert e1_before[0] in ev.touched_days and e1_after[0] in ev.touched_days
+    after = agg_rows(engine)
+    assert e1_before not in {r[:4] for r in after}  # the group E1 left has no event any more
+    assert after == rebuilt(engine)
+    assert all(r.rows_loaded == 0 for r in run_sources(config, engine))
+    assert agg_rows(engine) == after
+
+
+def test_past_the_group_limit_the_touched_days_are_refreshed_whole(township, monkeypatch) -> None:
+    config = township.config()
+    engine = engine_for(township.warehouse_url)
+    run_sources(config, engine)
+    monkeypatch.setattr(aggregates, "GROUP_LIMIT", 1)
+    township.execute("UPDATE ev SET zt = '1', upd = ? WHERE bh IN ('E1', 'E3')", (T0 + 101,))
+    ev = by_source(run_sources(config, engine))["events"]
+    assert ev.rows_loaded == 2 and ev.touched_groups is None
+    assert agg_rows(engine) == rebuilt(engine)
 
 
 # ---------------------------------------------------------------- the fast paths keep the same outcome
