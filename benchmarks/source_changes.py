@@ -76,7 +76,8 @@ def change_share(config: Config, share: float, *, now: datetime | None = None) -
                     row = dict(zip(cols, conn.execute(f'SELECT * FROM "{table}" WHERE rowid = ?', (rowid,)).fetchone()))
                     if row[pk] is None:
                         continue
-                    row[pk] = (max_pk + i) if isinstance(max_pk, int) else f"{row[pk]}B{i}"
+                    # text keys: marked with the time of the change, so a later change adds new keys again
+                    row[pk] = (max_pk + i) if isinstance(max_pk, int) else f"{row[pk]}B{now:%y%m%d%H%M%S}-{i}"
                     row[repl] = new_repl
                     inserts.append(tuple(row[c] for c in cols))
                 marks = ", ".join("?" for _ in cols)
