@@ -24,8 +24,8 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import (Column, Date, DateTime, Engine, Float, MetaData, String, Table, and_, bindparam, case, delete,
-                        func, insert, literal, select, text)
+from sqlalchemy import (Column, Date, DateTime, Engine, Float, MetaData, String, Table, and_, case, delete, func, insert,
+                        literal, select, text)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -215,11 +215,15 @@ def add_groups(touched: set[Group] | None, more: set[Group] | None) -> set[Group
     return touched if len(touched) <= GROUP_LIMIT else None
 
 
+_GROUP_KEY = ("day", "grid_code", "category_code", "channel")
+
+
 def refresh_event_groups(engine: Engine, groups: Iterable[Group]) -> int:
     """Recompute the ``agg_event_day`` rows of ``groups`` only (one transaction), writing only what
-    differs: the groups go into a temporary table, their events are aggregated again through it and
-    compared with the stored rows; a row whose figures changed is replaced, the row of a group
-    without events any more deleted. Returns the rows deleted plus the rows inserted."""
+    differs. The groups go into a temporary table, their events are aggregated again through it into
+    a second one; then the stored rows of the groups that differ from their new version (or have
+    none: no events any more) are deleted, and the new rows not stored are inserted. All of it runs
+    in the database, set by set. Returns the rows deleted plus the rows inserted."""
     now = datetime.now().replace(microsecond=0)
     a = s.agg_event_day
     rows = [{"day": d, "grid_code": grid, "category_code": cat, "channel": ch,
@@ -227,38 +231,45 @@ def refresh_event_groups(engine: Engine, groups: Iterable[Group]) -> int:
             for d, grid, cat, ch in set(groups)]
     if not rows:
         return 0
-    # no key on purpose: SQLite then reads it first and probes agg_event_day's key and the event index
-    # (with a key it would rather scan agg_event_day and probe this table)
-    table = Table(
-        "agg_touched_groups", MetaData(),
+    meta = MetaData()
+    # no key on purpose: SQLite then reads it first and probes the event index and agg_event_day's
+    # key (with a key it would rather scan agg_event_day and probe this table)
+    touched = Table(
+        "agg_touched_groups", meta,
         Column("day", Date, nullable=False), Column("grid_code", String(20), nullable=False),
         Column("category_code", String(32), nullable=False), Column("channel", String(32), nullable=False),
         Column("day_start", DateTime, nullable=False), Column("day_end", DateTime, nullable=False),
         prefixes=["TEMPORARY"],
     )
-    g = table.c
-    key = [a.c.day, a.c.grid_code, a.c.category_code, a.c.channel]
+    # the new rows, keyed like agg_event_day: telling a stored row unchanged is one key lookup
+    fresh = Table("agg_fresh_rows", meta, *[Column(c.name, c.type, primary_key=c.primary_key) for c in a.c],
+                  prefixes=["TEMPORARY"])
+    figures = [c for c in _AGG_COLUMNS if c != "refreshed_at"]
+    same_key = " AND ".join(f"t.{c} = a.{c}" for c in _GROUP_KEY)
+    unchanged = f"EXISTS (SELECT 1 FROM agg_fresh_rows f WHERE {' AND '.join(f'f.{c} = a.{c}' for c in figures)})"
+    cols = ", ".join(_AGG_COLUMNS)
     with engine.begin() as conn:
-        table.drop(conn, checkfirst=True)
-        table.create(conn)
-        conn.execute(insert(table), rows)
-        if conn.dialect.name == "postgresql":  # a temporary table has no statistics until analysed: without
-            conn.execute(text("ANALYZE agg_touched_groups"))  # them the planner hashes the whole event table
-        # rows by group; the figures compared without refreshed_at (the last column)
-        fresh = {tuple(r[:4]): tuple(r) for r in conn.execute(_aggregate_select(None, None, now, groups=table))}
-        stored = {tuple(r[:4]): tuple(r) for r in conn.execute(
-            select(*[a.c[c] for c in _AGG_COLUMNS]).select_from(table.join(a, and_(
-                a.c.day == g.day, a.c.grid_code == g.grid_code, a.c.category_code == g.category_code,
-                a.c.channel == g.channel))))}
-        table.drop(conn)
-        stale = [k for k, r in stored.items() if fresh.get(k, ())[:-1] != r[:-1]]
-        changed = [r for k, r in fresh.items() if stored.get(k, ())[:-1] != r[:-1]]
-        if stale:
-            conn.execute(delete(a).where(*[c == bindparam(f"k_{c.name}") for c in key]),
-                         [{f"k_{c.name}": v for c, v in zip(key, k)} for k in stale])
-        if changed:
-            conn.execute(insert(a), [dict(zip(_AGG_COLUMNS, r)) for r in changed])
-    return len(stale) + len(changed)
+        for t in (touched, fresh):
+            t.drop(conn, checkfirst=True)
+            t.create(conn)
+        conn.execute(insert(touched), rows)
+        pg = conn.dialect.name == "postgresql"
+        if pg:  # a temporary table has no statistics until analysed: without them the planner
+            conn.execute(text("ANALYZE agg_touched_groups"))  # hashes the whole event table
+        conn.execute(insert(fresh).from_select(_AGG_COLUMNS, _aggregate_select(None, None, now, groups=touched)))
+        if pg:
+            conn.execute(text("ANALYZE agg_fresh_rows"))
+            deleted = conn.execute(text(f"DELETE FROM agg_event_day a USING agg_touched_groups t "
+                                        f"WHERE {same_key} AND NOT {unchanged}"))
+        else:  # SQLite has no DELETE … USING: the rows to delete by rowid
+            deleted = conn.execute(text(f"DELETE FROM agg_event_day WHERE rowid IN (SELECT a.rowid FROM "
+                                        f"agg_touched_groups t JOIN agg_event_day a ON {same_key} WHERE NOT {unchanged})"))
+        inserted = conn.execute(text(
+            f"INSERT INTO agg_event_day ({cols}) SELECT {cols} FROM agg_fresh_rows t "
+            f"WHERE NOT EXISTS (SELECT 1 FROM agg_event_day a WHERE {same_key})"))
+        for t in (touched, fresh):
+            t.drop(conn)
+    return max(deleted.rowcount or 0, 0) + max(inserted.rowcount or 0, 0)
 
 
 def _target_name(result: Any) -> str:
