@@ -103,6 +103,7 @@ class ScreenFigures:
     filter_bytes: int
     login: bool
     refresh_sql: dict[str, float] = field(default_factory=dict)  # ms of SQL per query function in a cold refresh
+    refresh_timed_ms: float = 0.0  # mean of the cold refreshes whose statements refresh_sql times
     today: str | None = None
     load_avg: list[float] = field(default_factory=list)  # the machine's 1-minute load average before / after
     notes: list[str] = field(default_factory=list)
@@ -286,9 +287,10 @@ def _query_of_frame() -> str:
     return "other"
 
 
-def sql_breakdown(engine: Any, call: Callable[[int], Any], clear: Callable[[], None], n: int) -> dict[str, float]:  # noqa: ANN401
+def sql_breakdown(engine: Any, call: Callable[[int], Any], clear: Callable[[], None], n: int) -> tuple[dict[str, float], float]:  # noqa: ANN401
     """Milliseconds of SQL per query function in one cold call of ``call`` (mean of ``n``; the statement's
-    execution and fetching by the driver, timed by the engine's cursor events)."""
+    execution and fetching by the driver, timed by the engine's cursor events), and the mean wall time of
+    those calls (timing each statement makes them a little slower than the counted ones)."""
     from sqlalchemy import event  # noqa: PLC0415
 
     spent: dict[str, float] = {}
@@ -302,14 +304,17 @@ def sql_breakdown(engine: Any, call: Callable[[int], Any], clear: Callable[[], N
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
+    wall = 0.0
     try:
         for i in range(n):
             clear()
+            t0 = time.perf_counter()
             call(i)
+            wall += time.perf_counter() - t0
     finally:
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
-    return {k: v * 1000.0 / n for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}
+    return {k: v * 1000.0 / n for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}, wall * 1000.0 / n
 
 
 def _fix_today(day: date) -> None:
@@ -398,13 +403,14 @@ def measure(url: str, *, reps: int, warmup: int, engine_name: str, scale: str, t
     # warm: every village viewed once before the counted calls
     filter_warm = runs(lambda i: sum(filter_once(i)[0].values()), cold=False, first=max(warmup, len(villages)))
     _, filter_bytes = filter_once(0)
-    refresh_sql = sql_breakdown(engine(), lambda i: refresh_once(), query_base.clear_cache, BREAKDOWN_CALLS)
+    refresh_sql, refresh_timed = sql_breakdown(engine(), lambda i: refresh_once(), query_base.clear_cache,
+                                                    BREAKDOWN_CALLS)
     return ScreenFigures(
         engine=engine_name, scale=scale, events=int(events), agg_rows=int(agg_rows), reps=reps,
         refresh_cold=refresh_cold, refresh_warm=refresh_warm, filter_cold=filter_cold, filter_warm=filter_warm,
         filter_parts_cold={k: statistics.median(p[k] for p in parts) for k in parts[0]},
         refresh_bytes=len(refresh_body), refresh_gzip_bytes=len(gzip.compress(refresh_body)),
-        filter_bytes=filter_bytes, refresh_sql=refresh_sql, login=login,
+        filter_bytes=filter_bytes, refresh_sql=refresh_sql, refresh_timed_ms=refresh_timed, login=login,
         today=today.isoformat() if today else None, notes=notes,
     )
 

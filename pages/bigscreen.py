@@ -7,22 +7,20 @@ goes stale. ``?kiosk=1`` hides navigation.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
-from sqlalchemy import Engine
 
 from cockpit.i18n import t
-from cockpit.scope import Scope
 from figures.charts import area_map, ranking_bar
 from pages._common import config, current_lang, engine, href, today
 from pages._access import allowed, denied_notice, guarded
 from pages._scope import current_scope
 from pages._widgets import fmt, kpi_card
 from queries import areas, events, kpis
-from queries._base import run_parallel
+from queries._base import reading
 from queries.departments import department_response_ranking
 from queries.filters import parse_filters
 
@@ -64,45 +62,34 @@ def _event_list(df: pd.DataFrame, lang: str, time_col: str) -> html.Ul | html.Di
     return html.Ul(items, className="big-list")
 
 
-def _screen_data(db: Engine, scope: Scope, town: str, day: date) -> dict:
-    """Every read of the screen, side by side (``run_parallel``): a board's KPIs are one job each."""
-    month, _ = parse_filters({"period": "month"}, day)
-    jobs = {
-        "shapes": lambda c: areas.map_shapes(c, scope, town),
-        "lists": lambda c: (events.latest_events(c, scope, limit=10, area=town),
-                            events.dispatched_on(c, scope, day, limit=10, area=town),
-                            events.count_dispatched_on(c, scope, day, area=town)),
-        "ranking": lambda c: department_response_ranking(c, scope, month, area=town),
-    }
-    for b in BOARDS:
-        if scope.allows_board(b):
-            f, _ = parse_filters({"period": "month"}, day, board=b)
-            jobs[b] = lambda c, f=f: kpis.board_kpis(c, scope, f, town, limit=4)
-    return run_parallel(db, jobs)
-
-
 def _content(lang: str) -> dict:
     """Everything on the screen that changes with the data."""
-    db, scope = engine(), current_scope()
-    town = areas.home_township(db, scope)
-    if town is None:
-        empty = html.Div(t("error.no_warehouse", lang), className="big-empty")
-        return {"boards": [empty] * 4, "map": area_map(pd.DataFrame(columns=["ring"]), lang=lang, dark=True),
-                "codes": [], "latest": empty, "orders": empty, "orders_head": "", "ranking": ranking_bar(pd.DataFrame(), lang=lang, dark=True),
-                "town": t("app.title", lang)}
-    # the screen shows one township even when the warehouse holds several
-    data = _screen_data(db, scope, town["code"], today())
-    shapes = data["shapes"]
-    latest, dispatched, counts = data["lists"]
+    scope = current_scope()
+    with reading(engine()) as db:
+        town = areas.home_township(db, scope)
+        if town is None:
+            empty = html.Div(t("error.no_warehouse", lang), className="big-empty")
+            return {"boards": [empty] * 4, "map": area_map(pd.DataFrame(columns=["ring"]), lang=lang, dark=True),
+                    "codes": [], "latest": empty, "orders": empty, "orders_head": "",
+                    "ranking": ranking_bar(pd.DataFrame(), lang=lang, dark=True), "town": t("app.title", lang)}
+        here, day = town["code"], today()  # the screen shows one township even when the warehouse holds several
+        month, _ = parse_filters({"period": "month"}, day)
+        shapes = areas.map_shapes(db, scope, here)
+        latest = events.latest_events(db, scope, limit=10, area=here)
+        dispatched = events.dispatched_on(db, scope, day, limit=10, area=here)
+        counts = events.count_dispatched_on(db, scope, day, area=here)
+        ranking = department_response_ranking(db, scope, month, area=here)
+        board_kpis = {b: kpis.board_kpis(db, scope, parse_filters({"period": "month"}, day, board=b)[0], here, limit=4)
+                      for b in BOARDS if scope.allows_board(b)}
     return {
-        "boards": [_board_panel(b, lang, data.get(b)) for b in BOARDS],
+        "boards": [_board_panel(b, lang, board_kpis.get(b)) for b in BOARDS],
         "map": area_map(shapes, lang=lang, dark=True, label_size=15),
         "codes": [code for code, ring in zip(shapes["code"], shapes["ring"]) if ring],
         "open_total": int(shapes["open_events"].sum()) if not shapes.empty else 0,
         "latest": _event_list(latest, lang, "reported_at"),
         "orders": _event_list(dispatched, lang, "dispatched_at"),
         "orders_head": t("big.dispatched_today", lang, n=counts["n"], r=counts["resolved"]),
-        "ranking": ranking_bar(data["ranking"], lang=lang, dark=True, top=7),
+        "ranking": ranking_bar(ranking, lang=lang, dark=True, top=7),
         "town": town["name"],
     }
 

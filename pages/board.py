@@ -20,6 +20,7 @@ from pages._scope import current_scope
 from pages._widgets import kpi_card, notices, panel, records_table
 from queries import areas, events, kpis
 from queries.filters import PERIODS, Filters, parse_filters
+from queries._base import reading
 from queries.indicators import indicator_series, of_board
 
 dash.register_page(__name__, path_template="/board/<board>", path="/board/safety", title="基层智治驾驶舱 · 板块",
@@ -90,14 +91,16 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
     if not allowed("board") or (board in BOARDS and not current_scope().allows_board(board)):
         return denied_notice(lang)
     f, bad, town = resolve_filters(query, board)
-    db, scope = engine(), current_scope()
+    scope = current_scope()
     area_code = f.area or (town["code"] if town else "")
     base = f.to_query()
-    cards = [kpi_card(r, lang, href("/drill", base)) for r in kpis.board_kpis(db, scope, f, area_code).to_dict("records")]
-    by_area = events.events_by_area(db, scope, f)
-    by_cat = events.events_by_category(db, scope, f)
-    series = of_board(indicator_series(db, scope, area_code, until=f.end), f.board, f.indicator) if area_code else None
-    records = events.event_records(db, scope, f, limit=RECORD_LIMIT)
+    with reading(engine()) as db:
+        cards = [kpi_card(r, lang, href("/drill", base)) for r in kpis.board_kpis(db, scope, f, area_code).to_dict("records")]
+        by_area = events.events_by_area(db, scope, f)
+        by_cat = events.events_by_category(db, scope, f)
+        series = of_board(indicator_series(db, scope, area_code, until=f.end), f.board, f.indicator) if area_code else None
+        records = events.event_records(db, scope, f, limit=RECORD_LIMIT)
+        trend = events.event_trend(db, scope, f, events.trend_unit(f))
     return html.Div([
         html.Div([html.Span(className="board-dot", style={"background": f"var(--{f.board})"}),
                   html.H4(BOARDS[f.board][0 if lang == "zh" else 1]),
@@ -109,7 +112,7 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
         html.Div(cards or html.Div(t("empty", lang)), className=f"kpi-row board-{f.board}", id="board-kpis"),
         html.Div([
             html.Div(panel(t("section.trend", lang), dcc.Graph(id="board-trend", config=GRAPH_CONFIG, style={"height": "300px"},
-                     figure=event_trend(events.event_trend(db, scope, f, events.trend_unit(f)), lang=lang))), className="col-lg-6"),
+                     figure=event_trend(trend, lang=lang))), className="col-lg-6"),
             html.Div(panel(t("section.indicator_trend", lang), dcc.Graph(id="board-indicators", config=GRAPH_CONFIG, style={"height": "300px"},
                      figure=indicator_trend(series if series is not None else pd.DataFrame(), lang=lang))), className="col-lg-6"),
         ], className="row"),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, false, func, literal, or_, select, true
+from sqlalchemy import Connection, Engine, and_, false, func, literal, or_, select, true
 from sqlalchemy.sql.expression import ColumnElement, Select
 
 from cockpit.scope import Scope
@@ -41,6 +42,14 @@ def scalar(db: DB, stmt: Select) -> Any:
         return conn.execute(stmt).scalar()
 
 
+def records(db: DB, stmt: Select) -> list[dict]:
+    """The rows of ``stmt`` as dicts (for a few rows read by Python: cheaper than a DataFrame)."""
+    if isinstance(db, Connection):
+        return [dict(r) for r in db.execute(stmt).mappings()]
+    with db.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
 def one(db: DB, stmt: Select) -> dict:
     """The single row of ``stmt`` as a dict (for aggregates without GROUP BY: cheaper than a DataFrame)."""
     if isinstance(db, Connection):
@@ -56,6 +65,24 @@ def area_clause(scope: Scope, col: ColumnElement) -> ColumnElement:
     if not scope.areas:
         return false()
     return or_(*[col.startswith(a, autoescape=True) for a in sorted(scope.areas)])
+
+
+def _successor(code: str) -> str | None:
+    """The smallest digit string above every string that starts with ``code`` (None: there is none)."""
+    head = code.rstrip("9")
+    return head[:-1] + str(int(head[-1]) + 1) if head else None
+
+
+def code_prefix(col: ColumnElement, code: str) -> ColumnElement:
+    """Rows whose area code starts with ``code``, as a range that an index leading with ``col`` serves.
+
+    A ``LIKE 'code%'`` is tested row by row (SQLite's LIKE ignores case, PostgreSQL's needs the C
+    collation to use an index). Area codes are digit strings, so the codes under ``code`` sort from it
+    up to its successor (``330999109`` → ``33099911``) in any collation."""
+    if not code.isdigit():
+        return col.startswith(code, autoescape=True)
+    upper = _successor(code)
+    return and_(col >= code, col < upper) if upper else col >= code
 
 
 def navigable_clause(scope: Scope, col: ColumnElement) -> ColumnElement:
@@ -94,7 +121,7 @@ _LOCK = threading.Lock()
 _PENDING: dict[tuple, Future] = {}  # results being computed, by cache key
 
 
-# (warehouse URL, data version) fixed for the reads of one ``run_parallel`` batch
+# (warehouse URL, data version) fixed for the reads of one screen (``reading``)
 _PINNED: ContextVar[tuple[str, tuple] | None] = ContextVar("cockpit_pinned_version", default=None)
 
 
@@ -158,27 +185,16 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-# ---------------------------------------------------------------- independent reads side by side
-_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cockpit-read")
+# ---------------------------------------------------------------- a screen's reads
+@contextmanager
+def reading(db: Engine) -> Iterator[Connection]:
+    """One connection for all the reads of a screen, with the data version (the cache key) read once.
 
-
-def run_parallel(db: Engine, jobs: dict[str, Callable[[Connection], Any]]) -> dict[str, Any]:
-    """Run independent reads at the same time, each job on a connection of its own, and return their
-    results by name. The data version (the cache key) is read once for the whole batch.
-
-    The drivers release the GIL while the database works, so a screen made of many small queries
-    costs about its slowest job rather than the sum. Jobs must not call ``run_parallel`` themselves
-    (the pool is shared and small). A job's exception is raised here.
-    """
-    pinned = (str(db.url), data_version(db))
-
-    def run(job: Callable[[Connection], Any]) -> Any:
-        token = _PINNED.set(pinned)
+    A refresh makes a few dozen small reads: on their own, each would check a connection out of the
+    pool (a ping and a transaction on PostgreSQL) and read the version again."""
+    with db.connect() as conn:
+        token = _PINNED.set((str(db.url), data_version(conn)))
         try:
-            with db.connect() as conn:
-                return job(conn)
+            yield conn
         finally:
             _PINNED.reset(token)
-
-    futures = {name: _POOL.submit(run, job) for name, job in jobs.items()}
-    return {name: future.result() for name, future in futures.items()}

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, literal_column, select
 
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, area_clause, board_clause, cached, department_clause, frame, navigable_clause
+from queries._base import DB, area_clause, board_clause, cached, code_prefix, department_clause, frame, navigable_clause
 
 
 @cached
@@ -74,7 +74,7 @@ def map_shapes(db: DB, scope: Scope, parent_code: str, *, board: str | None = No
     code_col = g.c.village_code if _child_level(db, parent_code) == "village" else g.c.grid_code
     opened = (select(code_col.label("code"), func.sum(g.c.n_open).label("open_events"))
               .where(g.c.n_open > literal_column("0"),  # literal, so the partial index ix_agg_event_day_open applies
-                     code_col.startswith(parent_code, autoescape=True),
+                     code_prefix(code_col, parent_code),
                      area_clause(scope, g.c.grid_code), board_clause(scope, g.c.board),
                      department_clause(scope, g.c.department_code),
                      *([g.c.board == board] if board else []))
@@ -86,6 +86,16 @@ def map_shapes(db: DB, scope: Scope, parent_code: str, *, board: str | None = No
     df = frame(db, stmt)
     df["ring"] = [_outer_ring(g) for g in df.pop("geometry")]
     return df
+
+
+@cached
+def codes_under(db: DB, code: str, level: str) -> tuple[str, ...]:
+    """The codes of the areas of ``level`` ("village" or "grid") in area ``code``, as a literal list for
+    an index that leads with the area column: both engines' planners then seek area by area (with a
+    subquery PostgreSQL scanned every township's rows of the period and joined)."""
+    a = s.area
+    df = frame(db, select(a.c.code).where(a.c.level == level, code_prefix(a.c.code, code)).order_by(a.c.code))
+    return tuple(df["code"])
 
 
 def _child_level(db: DB, parent_code: str) -> str | None:

@@ -3,6 +3,7 @@ behind them (from ``event``; personal numbers only in masked form)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -12,7 +13,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from cockpit.aggregates import period_start
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, area_clause, board_clause, cached, department_clause, frame, one
+from queries._base import DB, area_clause, board_clause, cached, code_prefix, department_clause, frame, one, records
 from queries.filters import Filters
 
 A = s.agg_event_day
@@ -35,7 +36,7 @@ def area_where(village_col: ColumnElement, grid_col: ColumnElement, code: str, *
     if not by_index:
         return func.substr(village_col, 1, len(code)) == code
     a = s.area
-    return village_col.in_(select(a.c.code).where(a.c.level == "village", a.c.code.startswith(code, autoescape=True)))
+    return village_col.in_(select(a.c.code).where(a.c.level == "village", code_prefix(a.c.code, code)))
 
 
 def _agg_where(scope: Scope, f: Filters, area: str | None = None) -> list[ColumnElement]:
@@ -92,8 +93,19 @@ def event_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -
     """Totals over the filters' range: counts, sums and the derived rates (one dict of floats).
 
     ``area``: the area counted when the filters select no village or grid (e.g. the township).
+    A board's totals come from ``event_totals_by_board`` (one read serves the big screen's four boards).
     """
+    if f.board:
+        by_board = event_totals_by_board(db, scope, replace(f, board=None), area=area)
+        return by_board.get(f.board) or _row_rates(dict.fromkeys(_SUMS, 0))
     return _row_rates(one(db, select(*_sums()).where(*_agg_where(scope, f, area))))
+
+
+@cached
+def event_totals_by_board(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -> dict[str, dict]:
+    """``event_totals`` of each board with events in the range: {board: totals}."""
+    rows = records(db, select(A.c.board, *_sums()).where(*_agg_where(scope, f, area)).group_by(A.c.board))
+    return {r["board"]: _row_rates(r) for r in rows}
 
 
 @cached

@@ -9,7 +9,8 @@ from sqlalchemy import case, func, select
 
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, area_clause, board_clause, cached, frame, one, scalar
+from queries._base import DB, area_clause, board_clause, cached, code_prefix, frame, one, scalar
+from queries.areas import codes_under
 from queries.filters import Filters
 
 # Units whose values combine across areas by averaging (rates, scores); others add up.
@@ -24,12 +25,10 @@ def indicator_series(db: DB, scope: Scope, area_code: str, *, board: str | None 
 
     Columns: code, name_zh, name_en, board, unit, higher_is_better, target, period_start, value.
     """
-    v, i, a = s.indicator_value, s.indicator, s.area
+    v, i = s.indicator_value, s.indicator
     own = v.c.area_code == area_code
-    # the area and the areas under it as a list (values reference known areas), which the primary key
-    # (indicator, area, period) serves; a prefix LIKE would read every township's values
-    under = select(a.c.code).where(a.c.code.startswith(area_code, autoescape=True))
-    w = [v.c.area_code.in_(under), area_clause(scope, v.c.area_code), board_clause(scope, i.c.board)]
+    # the area and the areas under it: a range of the (area, period) index
+    w = [code_prefix(v.c.area_code, area_code), area_clause(scope, v.c.area_code), board_clause(scope, i.c.board)]
     if board:
         w.append(i.c.board == board)
     if indicator:
@@ -82,13 +81,12 @@ def latest_and_previous(series: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _grids_of(col, code: str):  # noqa: ANN001, ANN202 - SQLAlchemy column / condition
-    """Rows in area ``code`` as a condition on a grid column: the grid itself, or the list of the grids under
-    the area (values reference known grids), which an index leading with the grid column serves."""
-    g = s.area
+def _grids_of(db: DB, col, code: str):  # noqa: ANN001, ANN202 - SQLAlchemy column / condition
+    """Rows in area ``code`` as a condition on a grid column: the grid itself, or the list of the grids
+    under the area (values reference known grids), which an index leading with the grid column serves."""
     if len(code) > 12:
         return col == code
-    return col.in_(select(g.c.code).where(g.c.level == "grid", g.c.code.startswith(code, autoescape=True)))
+    return col.in_(codes_under(db, code, "grid"))
 
 
 @cached
@@ -99,7 +97,7 @@ def sensor_mean(db: DB, scope: Scope, metric: str, f: Filters, *, area: str | No
     w = [r.c.metric == metric, r.c.ts >= datetime.combine(f.start, datetime.min.time()),
          r.c.ts < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(r.c.grid_code, ""))]
     if f.area or area:
-        w.append(_grids_of(r.c.grid_code, f.area or area))  # served by the (metric, grid, time) index
+        w.append(_grids_of(db, r.c.grid_code, f.area or area))  # served by the (metric, grid, time) index
     m = scalar(db, select(func.avg(r.c.value)).where(*w))
     return None if m is None else float(m)
 
@@ -112,7 +110,7 @@ def service_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None)
     w = [a.c.submitted_at >= datetime.combine(f.start, datetime.min.time()),
          a.c.submitted_at < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(a.c.grid_code, ""))]
     if f.area or area:
-        w.append(_grids_of(a.c.grid_code, f.area or area))
+        w.append(_grids_of(db, a.c.grid_code, f.area or area))
     row = one(db, select(func.count().label("n"),
                           func.sum(case((a.c.visits <= 1, 1), else_=0)).label("one_visit"),
                           func.count(a.c.visits).label("with_visits"),

@@ -100,11 +100,11 @@ def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int |
                                              sensor_mean(db, scope, k.field, f.previous(), area=area))
         else:
             if indicators is None:
-                indicators = latest_and_previous(of_board(indicator_series(db, scope, area_code, until=f.end), board))
-            match = indicators[indicators["code"] == k.key] if not indicators.empty else indicators
-            if match.empty:
+                latest = latest_and_previous(of_board(indicator_series(db, scope, area_code, until=f.end), board))
+                indicators = {r["code"]: r for r in latest.to_dict("records")}
+            m = indicators.get(k.key)
+            if m is None:
                 continue  # not delivered for this area: leave the card out rather than show a blank
-            m = match.iloc[0]
             row.update(value=m["value"], previous=m["previous"], target=m["target"], basis="month",
                        name_zh=m["name_zh"], name_en=m["name_en"], unit=m["unit"],
                        higher_is_better=bool(m["higher_is_better"]), period_start=m["period_start"])

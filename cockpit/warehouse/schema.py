@@ -212,6 +212,7 @@ indicator_value = Table(
     Column("period_start", Date, primary_key=True),
     Column("value", Float, nullable=False),
     *lineage(),
+    Index("ix_indicator_value_area_period", "area_code", "period_start"),  # an area's values (and its sub-areas')
 )
 
 sensor_reading = Table(
@@ -242,7 +243,8 @@ service_application = Table(
     Column("visits", Integer),
     *lineage(),
     UniqueConstraint("src_source", "src_key"),
-    Index("ix_service_application_grid_submitted", "grid_code", "submitted_at"),  # an area's applications in a period
+    # an area's applications in a period, with the columns the service KPIs count (read from the index alone)
+    Index("ix_service_application_grid_submitted_cover", "grid_code", "submitted_at", "channel", "visits", "joint"),
 )
 
 service_step = Table(  # one department's step of a joint (一件事) application

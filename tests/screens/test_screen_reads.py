@@ -12,7 +12,7 @@ from sqlalchemy import text
 from cockpit.scope import EVERYTHING
 from cockpit.warehouse.db import engine_for
 from queries import _base, departments, indicators, kpis
-from queries._base import cached, clear_cache, run_parallel
+from queries._base import cached, clear_cache, reading
 from queries.filters import parse_filters
 from tests.screens import dataset
 from tests.screens.dataset import GRIDS, TODAY, TOWNSHIP, VILLAGES
@@ -100,24 +100,37 @@ def test_the_ranking_of_an_area_counts_only_its_events(wh):
     assert whole["cases"].sum() > got["cases"].sum()
 
 
-def test_reads_side_by_side_give_the_results_of_reads_one_by_one(wh):
+def test_a_screens_reads_share_one_connection_and_one_data_version(wh):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # noqa: ANN001
+        statements.append(statement)
+
     f, _ = parse_filters({"period": "month"}, TODAY, board="safety")
-    jobs = {b: (lambda c, b=b: kpis.board_kpis(c, EVERYTHING, parse_filters({"period": "month"}, TODAY, board=b)[0],
-                                               TOWNSHIP, limit=4))
-            for b in ("party", "economy", "safety", "services")}
-    jobs["ranking"] = lambda c: departments.department_response_ranking(c, EVERYTHING, f, area=TOWNSHIP)
-    together = run_parallel(wh, jobs)
+    alone = kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP)
     clear_cache()
-    for name, job in jobs.items():
-        with wh.connect() as conn:
-            alone = job(conn)
-        assert together[name].equals(alone), name
-
-    def broken(_conn):
-        raise RuntimeError("source table missing")
-
-    with pytest.raises(RuntimeError, match="source table missing"):
-        run_parallel(wh, {"ok": jobs["ranking"], "broken": broken})
+    event.listen(wh, "before_cursor_execute", count)
+    try:
+        with reading(wh) as conn:
+            together = kpis.board_kpis(conn, EVERYTHING, f, TOWNSHIP)
+            version_reads = sum("etl_run" in st for st in statements)
+            conn.execute(text("INSERT INTO etl_run (id, source, \"full\", started_at, status, attempts, rows_read, "
+                              "rows_loaded, rows_rejected) VALUES (98, 'hotline', false, :t, 'running', 1, 0, 0, 0)"),
+                         {"t": datetime.now()})
+            conn.commit()
+            before = len(statements)
+            again = kpis.board_kpis(conn, EVERYTHING, f, TOWNSHIP)  # the version pinned inside: all from the cache
+            cached_reads = len(statements) - before
+        before = len(statements)
+        kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP)  # outside: the new run is seen, so the queries run again
+        fresh_reads = sum("etl_run" not in st for st in statements[before:])
+    finally:
+        event.remove(wh, "before_cursor_execute", count)
+    assert together.equals(alone) and again.equals(together)
+    assert version_reads == 1  # once for the screen, not once per query
+    assert cached_reads == 0 and fresh_reads > 1
 
 
 def test_a_result_being_computed_is_computed_once(wh):
