@@ -56,21 +56,7 @@ def write_report(path: Path, report: dict) -> None:
 
 
 # Known reasons, shown when the query turns up among those whose cost grows with the warehouse.
-WHY_IT_GROWS = {
-    "departments.department_response_ranking":
-        "the big screen asks for the ranking without an area, so it ranks the month's events of every township "
-        "in the warehouse (a median per department over all of them); `department_response_ranking(..., area=town)` "
-        "counts the township only",
-    "events.latest_events": "the big screen asks without an area (`area=` narrows it to the township)",
-    "events.dispatched_on": "the big screen asks without an area (`area=` narrows it to the township)",
-    "events.count_dispatched_on": "the big screen asks without an area (`area=` narrows it to the township)",
-    "indicators.sensor_mean":
-        "the month's readings of every township are read through the (metric, time) index and the township kept "
-        "by a prefix test on the grid code: no index leads with the grid, and one on the largest table would cost "
-        "the ETL more than it saves here (a daily aggregate of the readings would make it flat). On PostgreSQL most "
-        "of it is JIT compilation, set off by an over-estimate of the rows (the door and water sensors' readings "
-        "crowd the last 30 days); `jit = off` on the cockpit's connections removes that part",
-}
+WHY_IT_GROWS: dict[str, str] = {}  # query function -> why its cost grows (none known since every read is per township)
 
 
 def _ms(fig: ScreenFigures, name: str) -> str:
