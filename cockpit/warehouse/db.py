@@ -9,12 +9,18 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
+SQLITE_CACHE_KIB = 32 * 1024  # page cache per pooled connection, at most
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI hook
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")  # a writing scheduler and reading web workers share the file
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
+    # a screen's queries touch index pages all over a county warehouse: the default 2 MB page cache per
+    # connection let them go, to be read again from the OS (from disk where its file cache is small)
+    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cur.close()
 
 
