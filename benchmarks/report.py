@@ -55,10 +55,6 @@ def write_report(path: Path, report: dict) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-# Known reasons, shown when the query turns up among those whose cost grows with the warehouse.
-WHY_IT_GROWS: dict[str, str] = {}  # query function -> why its cost grows (none known since every read is per township)
-
-
 def _ms(fig: ScreenFigures, name: str) -> str:
     t = fig.timing(name)
     return f"{t.median:.0f} / {t.p95:.0f}"
@@ -182,9 +178,7 @@ def _breakdown(screens: list[dict], scale: str, top: int = 8) -> list[str]:
             for name, ms in m.refresh_sql.items():
                 was = b.refresh_sql.get(name, 0.0)
                 if ms >= 5.0 and ms > 2.0 * max(was, 0.1):
-                    why = WHY_IT_GROWS.get(name)
-                    grows.append(f"- {m.engine}: `{name}` {was:.1f} ms at {base} scale, {ms:.1f} ms at {scale} scale"
-                                 + (f": {why}" if why else ""))
+                    grows.append(f"- {m.engine}: `{name}` {was:.1f} ms at {base} scale, {ms:.1f} ms at {scale} scale")
         lines += ["", f"Queries whose cost grows with the warehouse (over 2× from {base} to {scale} scale, at least 5 ms):", ""]
         lines += grows or ["- none"]
     return lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import func, literal_column, select
 
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
