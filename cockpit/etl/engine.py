@@ -23,7 +23,7 @@ from sqlalchemy import Engine, event, select, update
 from cockpit import aggregates  # (also registers the after-load hook)
 from cockpit import hooks
 from cockpit.config import Config, ConfigError, SourceConfig
-from cockpit.etl import load, quarantine, runs, watermark
+from cockpit.etl import indexes, load, quarantine, runs, watermark
 from cockpit.etl.extract import SourceUnavailable, extract
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl.steps import Batch, Context, output_rows, standardise
@@ -82,7 +82,8 @@ def run_sources(config: Config, engine: Engine, *, names: list[str] | None = Non
                 stop: threading.Event | None = None, now: Callable[[], datetime] = datetime.now) -> list[RunResult]:
     """Run every enabled source (or the ``names`` given), area sources first, each isolated: a failing
     source is recorded with its error and the others go on. After the pass, if any rows loaded, the
-    after-load hooks run. Sources not yet started when ``stop`` is set are skipped.
+    after-load hooks run. Sources not yet started when ``stop`` is set are skipped. A table that is
+    empty when the pass starts is loaded without its secondary indexes, built at the end (``indexes``).
 
     On PostgreSQL the reading and standardising of the next batches (of the same or the next
     sources) runs in a background thread while the database writes the current one; each batch is
@@ -97,12 +98,14 @@ def run_sources(config: Config, engine: Engine, *, names: list[str] | None = Non
     chosen.sort(key=lambda src: src.target != "area")  # stable: areas first, then config order
     results: list[RunResult] = []
     ahead = _Prefetcher(config, engine, chosen, full=full, stop=stop, now=now) if _overlaps(engine) and chosen else None
+    tables = [TARGETS[src.target].table for src in chosen]
     with _load_settings(engine):
-        try:
-            _run_chosen(config, engine, chosen, results, ahead, full=full, stop=stop, now=now)
-        finally:
-            if ahead is not None:
-                ahead.close()
+        with indexes.deferred_for_empty(engine, tables):
+            try:
+                _run_chosen(config, engine, chosen, results, ahead, full=full, stop=stop, now=now)
+            finally:
+                if ahead is not None:
+                    ahead.close()
         if any(r.rows_loaded for r in results):
             hooks.run_after_load(engine, results)
     return results
@@ -133,13 +136,8 @@ def run_source(config: Config, engine: Engine, source: SourceConfig, *, full: bo
                context: Context | None = None, prepared: Iterator[Prepared] | None = None) -> RunResult:
     """One source run, recorded in ``etl_run``. Never raises for a source's own failure.
     ``prepared``: this source's batches already being prepared ahead (the first attempt uses them)."""
-    with engine.connect() as conn:
-        before = watermark.get(conn, source.name)
-    run_id = runs.start(engine, source.name, full=full, watermark=before, now=now())
-    result = RunResult(run_id=run_id, source=source.name, target=source.target, watermark_before=before,
-                       watermark_after=before)
+    result = begin_run(engine, source, full=full, now=now)
     attempts = max(1, int(config.get("etl", "retry_attempts")))
-    backoff = float(config.get("etl", "retry_backoff_seconds"))
     try:
         ctx = context or load_context(config, engine)
         for attempt in range(1, attempts + 1):
@@ -152,7 +150,7 @@ def run_source(config: Config, engine: Engine, source: SourceConfig, *, full: bo
             except SourceUnavailable as exc:
                 if attempt == attempts:
                     raise
-                delay = backoff * 2 ** (attempt - 1)
+                delay = retry_delay(config, attempt)
                 log.warning("source %s unavailable (attempt %d of %d), retrying in %.1f s: %s",
                             source.name, attempt, attempts, delay, exc)
                 if stop is not None and stop.wait(delay):
@@ -162,29 +160,57 @@ def run_source(config: Config, engine: Engine, source: SourceConfig, *, full: bo
                     time.sleep(delay)
         if result.status == "running":
             result.status = "success"
-    except (SourceUnavailable, ConfigError) as exc:
-        result.status, result.error = "failed", str(exc)
     except Exception as exc:  # one broken source must not stop the others
-        log.exception("source %s failed", source.name)
-        result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        result.status, result.error = "failed", failure_text(exc, source)
     finally:
-        if result.status == "running":  # e.g. KeyboardInterrupt: still leave no half-written run
-            result.status, result.error = "interrupted", result.error or "the load was stopped"
-        runs.finish(engine, run_id, now(), status=result.status, attempts=result.attempts, rows_read=result.rows_read,
-                    rows_loaded=result.rows_loaded, rows_rejected=result.rows_rejected,
-                    watermark_after=result.watermark_after, error=result.error)
+        finish_run(engine, result, now=now)
     return result
+
+
+def retry_delay(config: Config, attempt: int) -> float:
+    """Seconds to wait before attempt ``attempt + 1`` of an unavailable source (exponential backoff)."""
+    return float(config.get("etl", "retry_backoff_seconds")) * 2 ** (attempt - 1)
+
+
+def failure_text(exc: Exception, source: SourceConfig) -> str:
+    """What a failed run records as its error: the message of an unavailable source or a
+    configuration mistake, else the exception's type and message (its traceback is logged)."""
+    if isinstance(exc, (SourceUnavailable, ConfigError)):
+        return str(exc)
+    log.error("source %s failed", source.name, exc_info=exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def begin_run(engine: Engine, source: SourceConfig, *, full: bool, now: Callable[[], datetime]) -> RunResult:
+    """Open the source's ``etl_run`` record (status running) from its stored watermark."""
+    with engine.connect() as conn:
+        before = watermark.get(conn, source.name)
+    run_id = runs.start(engine, source.name, full=full, watermark=before, now=now())
+    return RunResult(run_id=run_id, source=source.name, target=source.target, watermark_before=before,
+                     watermark_after=before)
+
+
+def finish_run(engine: Engine, result: RunResult, *, now: Callable[[], datetime]) -> None:
+    """Close the run record with its counts; a run still running was stopped (e.g. KeyboardInterrupt):
+    it is recorded as interrupted, never left half-written."""
+    if result.status == "running":
+        result.status, result.error = "interrupted", result.error or "the load was stopped"
+    runs.finish(engine, result.run_id, now(), status=result.status, attempts=result.attempts,
+                rows_read=result.rows_read, rows_loaded=result.rows_loaded, rows_rejected=result.rows_rejected,
+                watermark_after=result.watermark_after, error=result.error)
 
 
 @dataclass
 class Prepared:
-    """One extracted batch, standardised and formatted for the load: all the work but the writing."""
+    """One extracted batch, standardised and formatted for the load: all the work but the writing.
+    Plain data only, so a worker process can hand it to the loading process."""
 
-    batch: Batch
     rows: load.Rows  # the good rows, src_run_id still unset
     block: load.CopyBlock | None  # PostgreSQL: the rows' COPY text, without src_run_id
     stamp: datetime  # load time of the batch
     mark: str | None  # the largest replication value of the raw batch
+    read: int  # source rows in the batch
+    issues: list[dict]  # dq_issue rows of the rejected ones, run_id still unset
 
 
 def prepare_batches(config: Config, source: SourceConfig, ctx: Context, since: str | None, *, full: bool,
@@ -203,41 +229,51 @@ def prepare_batches(config: Config, source: SourceConfig, ctx: Context, since: s
         seen.update(b.key[b.key.notna() & (b.rule != "duplicate")])
         stamp = now()
         rows, block = load.finish_rows(output_rows(b, columns, None), target, stamp, copy_text=copy_text)
-        yield Prepared(b, rows, block, stamp, raw.watermark)
+        yield Prepared(rows, block, stamp, raw.watermark, len(b.raw), quarantine.issues(b, None, stamp))
 
 
 def _load_batches(engine: Engine, source: SourceConfig, batches: Iterator[Prepared], result: RunResult, *,
                   stop: threading.Event | None) -> None:
     """Write each prepared batch with its quarantine, watermark and run counts in one transaction."""
-    target = TARGETS[source.target]
     # a source that never committed a batch has no rows in the warehouse yet: try plain inserts
     # (the load falls back to the upsert by itself if a key exists after all)
     fresh = result.watermark_after is None
     for p in batches:
-        b = p.batch
-        p.rows.set_constant("src_run_id", result.run_id)
-        issues = quarantine.issues(b, result.run_id, p.stamp)
-        mark = watermark.advance(result.watermark_after, p.mark)
-        with engine.begin() as conn:
-            outcome = load.write(conn, target, p.rows, fresh=fresh, block=p.block)
-            quarantine.record(conn, issues)
-            quarantine.resolve(conn, source.name, outcome.changed_keys, result.run_id, p.stamp)
-            watermark.put(conn, source.name, mark, result.run_id, p.stamp)
-            conn.execute(update(s.etl_run).where(s.etl_run.c.id == result.run_id).values(
-                rows_read=result.rows_read + len(b.raw), rows_loaded=result.rows_loaded + len(outcome.changed_keys),
-                rows_rejected=result.rows_rejected + len(issues), watermark_after=mark, attempts=result.attempts))
-        # the batch is committed: count it
-        result.rows_read += len(b.raw)
-        result.rows_loaded += len(outcome.changed_keys)
-        result.rows_rejected += len(issues)
-        result.touched_days |= outcome.days
-        if outcome.changed_keys:
-            result.touched_groups = aggregates.add_groups(result.touched_groups, outcome.groups)
-        result.watermark_after = mark
-        fresh = fresh and not outcome.fresh_failed
+        fresh = write_batch(engine, source, p, result, fresh=fresh)
         if stop is not None and stop.is_set():
-            result.status, result.error = "interrupted", "stopped between batches; the next run continues from the watermark"
+            result.status, result.error = "interrupted", STOPPED_BETWEEN_BATCHES
             return
+
+
+STOPPED_BETWEEN_BATCHES = "stopped between batches; the next run continues from the watermark"
+
+
+def write_batch(engine: Engine, source: SourceConfig, p: Prepared, result: RunResult, *, fresh: bool) -> bool:
+    """Write one prepared batch of ``source`` with its quarantine, watermark and run counts in one
+    transaction, and count it in ``result``. ``fresh``: try plain inserts first (see ``load``);
+    returns whether the next batch may still do so."""
+    target = TARGETS[source.target]
+    p.rows.set_constant("src_run_id", result.run_id)
+    for issue in p.issues:
+        issue["run_id"] = result.run_id
+    mark = watermark.advance(result.watermark_after, p.mark)
+    with engine.begin() as conn:
+        outcome = load.write(conn, target, p.rows, fresh=fresh, block=p.block)
+        quarantine.record(conn, p.issues)
+        quarantine.resolve(conn, source.name, outcome.changed_keys, result.run_id, p.stamp)
+        watermark.put(conn, source.name, mark, result.run_id, p.stamp)
+        conn.execute(update(s.etl_run).where(s.etl_run.c.id == result.run_id).values(
+            rows_read=result.rows_read + p.read, rows_loaded=result.rows_loaded + len(outcome.changed_keys),
+            rows_rejected=result.rows_rejected + len(p.issues), watermark_after=mark, attempts=result.attempts))
+    # the batch is committed: count it
+    result.rows_read += p.read
+    result.rows_loaded += len(outcome.changed_keys)
+    result.rows_rejected += len(p.issues)
+    result.touched_days |= outcome.days
+    if outcome.changed_keys:
+        result.touched_groups = aggregates.add_groups(result.touched_groups, outcome.groups)
+    result.watermark_after = mark
+    return fresh and not outcome.fresh_failed
 
 
 # ---------------------------------------------------------------- SQLite during a pass

@@ -1,0 +1,76 @@
+"""Secondary indexes during a first load: dropped while an empty table loads, always back afterwards."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+from cockpit import hooks
+from cockpit.etl import indexes, run_sources
+from cockpit.warehouse.db import engine_for
+
+
+def index_names(engine, table: str) -> set[str]:
+    return {ix["name"] for ix in inspect(engine).get_indexes(table) if not ix.get("unique")}
+
+
+def declared(table: str) -> set[str]:
+    return {ix.name for ix in indexes.secondary_indexes(table)}
+
+
+def test_declared_secondary_indexes_are_the_non_unique_ones() -> None:
+    assert declared("event") == {"ix_event_category_code", "ix_event_reported_at", "ix_event_dispatched_at",
+                                 "ix_event_village_reported", "ix_event_grid_reported"}
+    assert all(not ix.unique for ix in indexes.secondary_indexes("event"))
+
+
+def test_a_first_load_runs_without_the_empty_tables_indexes_and_builds_them_at_the_end(township, monkeypatch) -> None:
+    engine = engine_for(township.warehouse_url)
+    seen: dict[str, set[str]] = {}
+    original = indexes.ensure
+
+    def ensure(conn, tables) -> None:  # the rebuild at the end of the pass: what the load ran with
+        if tables == ["area", "event", "inspection"] and "load" in seen:
+            seen["rebuild"] = {ix["name"] for ix in inspect(conn).get_indexes("event") if not ix.get("unique")}
+        seen.setdefault("load", set())
+        original(conn, tables)
+
+    def hook(_engine, _results) -> None:  # after-load hooks run once the indexes are back
+        seen["hook"] = index_names(engine, "event")
+
+    monkeypatch.setattr(indexes, "ensure", ensure)
+    monkeypatch.setattr(hooks, "AFTER_LOAD", [hook])
+    results = run_sources(township.config(), engine)
+    assert all(r.status == "success" for r in results)
+    assert seen["rebuild"] == set()  # the events were loaded into a table without secondary indexes
+    assert seen["hook"] == declared("event")
+    for table in ("event", "inspection", "area"):
+        assert index_names(engine, table) == declared(table), table
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM event")).scalar() == 3
+
+
+def test_the_indexes_of_an_empty_table_are_gone_inside_the_block_and_back_after_an_error(db_url) -> None:
+    engine = engine_for(db_url)
+    with pytest.raises(RuntimeError, match="load broke"):
+        with indexes.deferred_for_empty(engine, ["event", "area"]) as empty:
+            assert empty == ["area", "event"]
+            assert index_names(engine, "event") == set()
+            raise RuntimeError("load broke")
+    assert index_names(engine, "event") == declared("event")
+    assert index_names(engine, "area") == declared("area")
+
+
+def test_a_table_with_rows_keeps_its_indexes_and_a_missing_one_is_healed(township) -> None:
+    engine = engine_for(township.warehouse_url)
+    config = township.config()
+    run_sources(config, engine)
+    with engine.begin() as conn:  # as a pass killed between the drop and the rebuild would leave it
+        conn.execute(text("DROP INDEX ix_event_grid_reported"))
+    with indexes.deferred_for_empty(engine, ["event"]) as empty:
+        assert empty == []
+        assert index_names(engine, "event") == declared("event")
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_event_village_reported"))
+    run_sources(config, engine)  # an ordinary pass heals it
+    assert index_names(engine, "event") == declared("event")
