@@ -23,7 +23,7 @@ from sqlalchemy import Engine, event, select, update
 from cockpit import aggregates  # (also registers the after-load hook)
 from cockpit import hooks
 from cockpit.config import Config, ConfigError, SourceConfig
-from cockpit.etl import indexes, load, quarantine, runs, watermark
+from cockpit.etl import indexes, load, parallel, quarantine, runs, watermark
 from cockpit.etl.extract import SourceUnavailable, extract
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl.steps import Batch, Context, output_rows, standardise
@@ -97,7 +97,8 @@ def run_sources(config: Config, engine: Engine, *, names: list[str] | None = Non
         chosen = [src for src in config.sources.values() if src.enabled]
     chosen.sort(key=lambda src: src.target != "area")  # stable: areas first, then config order
     results: list[RunResult] = []
-    ahead = _Prefetcher(config, engine, chosen, full=full, stop=stop, now=now) if _overlaps(engine) and chosen else None
+    ahead = (_Prefetcher(config, engine, chosen, full=full, stop=stop, now=now)
+             if _overlaps(engine) and chosen and not (full and parallel.processes_for(config, chosen)) else None)
     tables = [TARGETS[src.target].table for src in chosen]
     with _load_settings(engine):
         with indexes.deferred_for_empty(engine, tables):
@@ -120,6 +121,12 @@ def _run_chosen(config: Config, engine: Engine, chosen: list[SourceConfig], resu
             break
         if context is None:
             context = load_context(config, engine)
+        if src.target != "area" and full and now == datetime.now:  # workers stamp with the clock
+            rest = chosen[i:]  # the area sources (first) are loaded: the grids are final
+            processes = parallel.processes_for(config, rest)
+            if processes:
+                parallel.run(config, engine, rest, context, results, processes=processes, stop=stop)
+                return
         if ahead is not None and src.target != "area":
             ahead.start(context)  # the area sources (first) are loaded: the grids are final
         prepared = ahead.batches(i) if ahead is not None and ahead.started else None

@@ -1,0 +1,205 @@
+"""Full passes on several cores: worker processes prepare the sources, the loading process writes.
+
+Preparing a batch (reading the source, standardising, hashing) is Python work; the warehouse
+takes one writer. In a full pass (``etl --full``, the nightly reconciliation, a first load) each
+worker process takes the next source not yet taken, prepares its batches and sends them to the
+loading process, which writes whatever batch arrives, each in its own transaction with its
+quarantine rows, watermark and run counts, exactly as a one-process pass does. A source's batches
+arrive and are written in their order; batches of different sources interleave.
+
+A worker retries an unavailable source with the same backoff as the one-process pass (a full
+extract starts from the beginning again; rows already written are unchanged and not rewritten).
+A source's failure is sent to the loading process, which records it; the other sources go on.
+On ``stop`` the loading process ends after the batch it is writing: sources being loaded are
+recorded as interrupted, sources not started are skipped, and the workers are stopped.
+
+Workers are started from a fork server (a clean process started once, with the ETL modules
+imported), so starting them is quick and never copies the threads of a running scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import queue
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from cockpit.config import Config, SourceConfig
+from cockpit.etl import engine as etl
+from cockpit.etl.extract import SourceUnavailable
+from cockpit.etl.steps import Context
+
+log = logging.getLogger(__name__)
+
+DEPTH = 2  # prepared batches waiting per worker, at most
+POLL_SECONDS = 0.2
+
+
+def processes_for(config: Config, sources: list[SourceConfig]) -> int:
+    """How many worker processes a full pass of ``sources`` uses (0: prepare in the loading process)."""
+    wanted = int(config.get("etl", "prepare_processes"))
+    return max(0, min(wanted, len(sources)))
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["cockpit.etl.parallel"])
+    return ctx
+
+
+@dataclass
+class _Source:
+    """The loading process's view of one source of the pass."""
+
+    config: SourceConfig
+    result: etl.RunResult | None = None  # set when its worker begins it
+    fresh: bool = False
+    done: bool = False
+
+
+def run(config: Config, engine: Engine, sources: list[SourceConfig], context: Context, results: list[etl.RunResult], *,
+        processes: int, stop: threading.Event | None) -> None:
+    """Load ``sources`` (no area source among them) in a full pass, prepared by ``processes``
+    workers; append their results to ``results`` in the order of ``sources``."""
+    mp = _context()
+    todo = mp.Queue()
+    for i in range(len(sources)):
+        todo.put(i)
+    for _ in range(processes):
+        todo.put(None)
+    out = mp.Queue(maxsize=DEPTH * processes)
+    cancel = mp.Event()
+    copy_text = engine.dialect.name == "postgresql"
+    workers = [mp.Process(target=_work, args=(config, sources, context, todo, out, cancel, copy_text),
+                          name=f"etl-prepare-{n}", daemon=True) for n in range(processes)]
+    for w in workers:
+        w.start()
+    state = [_Source(src) for src in sources]
+    try:
+        _receive(config, engine, state, out, workers, stop)
+    finally:
+        cancel.set()
+        _stop_workers(workers, out)
+        for st in state:
+            if st.result is not None and not st.done:  # stopped (or the loading process is failing)
+                if st.result.status == "running":
+                    st.result.status, st.result.error = "interrupted", etl.STOPPED_BETWEEN_BATCHES
+                etl.finish_run(engine, st.result, now=datetime.now)
+                st.done = True
+        results.extend(st.result for st in state if st.result is not None)
+
+
+def _receive(config: Config, engine: Engine, state: list[_Source], out: Any, workers: list, stop: threading.Event | None) -> None:
+    exited = 0
+    while exited < len(workers):
+        if stop is not None and stop.is_set():
+            return
+        try:
+            msg = out.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            if not any(w.is_alive() for w in workers) and out.empty():
+                _fail_unfinished(engine, state, "a worker process preparing the batches ended unexpectedly")
+                return
+            continue
+        kind, i = msg[0], msg[1]
+        st = state[i] if i is not None else None
+        if kind == "exit":
+            exited += 1
+        elif kind == "begin":
+            st.result = etl.begin_run(engine, st.config, full=True, now=datetime.now)
+            st.fresh = st.result.watermark_after is None
+        elif st.done:  # the source failed while writing: the rest of its batches is dropped
+            continue
+        elif kind == "batch":
+            try:
+                st.fresh = etl.write_batch(engine, st.config, msg[2], st.result, fresh=st.fresh)
+            except Exception as exc:  # writing failed: this source fails, the others go on
+                _finish(engine, st, "failed", etl.failure_text(exc, st.config))
+        elif kind == "retry":
+            st.result.attempts = msg[2]
+            st.fresh = st.result.watermark_after is None
+        elif kind == "end":
+            _finish(engine, st, "success", None)
+        elif kind == "failed":
+            _finish(engine, st, "failed", msg[2])
+
+
+def _finish(engine: Engine, st: _Source, status: str, error: str | None) -> None:
+    st.result.status, st.result.error = status, error
+    etl.finish_run(engine, st.result, now=datetime.now)
+    st.done = True
+
+
+def _fail_unfinished(engine: Engine, state: list[_Source], error: str) -> None:
+    for st in state:
+        if st.result is not None and not st.done:
+            _finish(engine, st, "failed", error)
+
+
+def _stop_workers(workers: list, out: Any) -> None:
+    """Let the workers end (they see ``cancel`` between batches and while waiting to send), taking
+    what they still send; a worker that does not end in time is terminated."""
+    deadline = time.monotonic() + 30
+    while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
+        try:
+            out.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            continue
+    for w in workers:
+        if w.is_alive():
+            w.terminate()
+        w.join()
+    out.close()
+    out.join_thread()
+
+
+# ---------------------------------------------------------------- in the worker process
+def _work(config: Config, sources: list[SourceConfig], context: Context, todo: Any, out: Any, cancel: Any,
+          copy_text: bool) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the loading process's to handle
+
+    def send(msg: tuple) -> bool:
+        while not cancel.is_set():
+            try:
+                out.put(msg, timeout=POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    attempts = max(1, int(config.get("etl", "retry_attempts")))
+    while not cancel.is_set():
+        i = todo.get()
+        if i is None:
+            break
+        source = sources[i]
+        if not send(("begin", i)):
+            return
+        for attempt in range(1, attempts + 1):
+            try:
+                for p in etl.prepare_batches(config, source, context, None, full=True, now=datetime.now,
+                                             copy_text=copy_text):
+                    if not send(("batch", i, p)):
+                        return
+                send(("end", i))
+                break
+            except SourceUnavailable as exc:
+                if attempt == attempts:
+                    send(("failed", i, str(exc)))
+                    break
+                delay = etl.retry_delay(config, attempt)
+                log.warning("source %s unavailable (attempt %d of %d), retrying in %.1f s: %s",
+                            source.name, attempt, attempts, delay, exc)
+                if not send(("retry", i, attempt + 1)) or cancel.wait(delay):
+                    return
+            except Exception as exc:
+                send(("failed", i, etl.failure_text(exc, source)))
+                break
+    send(("exit", None))
