@@ -30,6 +30,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from cockpit import hooks
+from cockpit.warehouse import indexes
 from cockpit.warehouse import schema as s
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,8 @@ def refresh_event_days(engine: Engine, days: Iterable[date]) -> int:
     now = datetime.now().replace(microsecond=0)
     a = s.agg_event_day
     written = 0
-    with engine.begin() as conn:
+    # after a first load the aggregate is empty: it is filled without its secondary indexes, built after
+    with indexes.deferred_for_empty(engine, [a.name]), engine.begin() as conn:
         for first, last in _day_runs(days):
             conn.execute(delete(a).where(a.c.day >= first, a.c.day <= last))
             res = conn.execute(insert(a).from_select(_AGG_COLUMNS, _aggregate_select(first, last, now)))

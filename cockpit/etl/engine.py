@@ -2,9 +2,9 @@
 extract → standardise → quarantine bad rows → upsert good rows + move the watermark (one transaction).
 
 ``prepare_batches`` does everything but the writing (extract, standardise, rows and their hashes);
-``_load_batches`` writes each prepared batch with its quarantine, watermark and run counts. On
-PostgreSQL a background thread (``_Prefetcher``) prepares the next batches while the database
-writes the current one; on SQLite both run one after the other in the calling thread.
+``write_batch`` writes one prepared batch with its quarantine, watermark and run counts. The
+sources after the area registry are prepared by worker processes while this process writes
+(``parallel``, ``etl.prepare_processes``), or one after the other in this process.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from sqlalchemy import Engine, event, select, update
 from cockpit import aggregates  # (also registers the after-load hook)
 from cockpit import hooks
 from cockpit.config import Config, ConfigError, SourceConfig
-from cockpit.etl import indexes, load, parallel, quarantine, runs, watermark
+from cockpit.etl import load, parallel, quarantine, runs, watermark
 from cockpit.etl.extract import SourceUnavailable, extract
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl.steps import Batch, Context, output_rows, standardise
+from cockpit.warehouse import indexes
 from cockpit.warehouse import schema as s
 from cockpit.warehouse.targets import TARGETS
 
@@ -85,9 +86,9 @@ def run_sources(config: Config, engine: Engine, *, names: list[str] | None = Non
     after-load hooks run. Sources not yet started when ``stop`` is set are skipped. A table that is
     empty when the pass starts is loaded without its secondary indexes, built at the end (``indexes``).
 
-    On PostgreSQL the reading and standardising of the next batches (of the same or the next
-    sources) runs in a background thread while the database writes the current one; each batch is
-    still written in order, in its own transaction, exactly as without it."""
+    The area sources load first, in this process (they decide the grids the others are placed on);
+    the others are prepared by ``etl.prepare_processes`` worker processes while this process writes
+    their batches, each in its own transaction, exactly as in one process (``parallel``)."""
     if names:
         unknown = [n for n in names if n not in config.sources]
         if unknown:
@@ -97,42 +98,30 @@ def run_sources(config: Config, engine: Engine, *, names: list[str] | None = Non
         chosen = [src for src in config.sources.values() if src.enabled]
     chosen.sort(key=lambda src: src.target != "area")  # stable: areas first, then config order
     results: list[RunResult] = []
-    ahead = (_Prefetcher(config, engine, chosen, full=full, stop=stop, now=now)
-             if _overlaps(engine) and chosen and not (full and parallel.processes_for(config, chosen)) else None)
     tables = [TARGETS[src.target].table for src in chosen]
     with _load_settings(engine):
         with indexes.deferred_for_empty(engine, tables):
-            try:
-                _run_chosen(config, engine, chosen, results, ahead, full=full, stop=stop, now=now)
-            finally:
-                if ahead is not None:
-                    ahead.close()
+            _run_chosen(config, engine, chosen, results, full=full, stop=stop, now=now)
         if any(r.rows_loaded for r in results):
             hooks.run_after_load(engine, results)
     return results
 
 
-def _run_chosen(config: Config, engine: Engine, chosen: list[SourceConfig], results: list[RunResult],
-                ahead: _Prefetcher | None, *, full: bool, stop: threading.Event | None,
-                now: Callable[[], datetime]) -> None:
+def _run_chosen(config: Config, engine: Engine, chosen: list[SourceConfig], results: list[RunResult], *,
+                full: bool, stop: threading.Event | None, now: Callable[[], datetime]) -> None:
     context: Context | None = None
     for i, src in enumerate(chosen):
         if stop is not None and stop.is_set():
             break
         if context is None:
             context = load_context(config, engine)
-        if src.target != "area" and full and now == datetime.now:  # workers stamp with the clock
+        if src.target != "area" and now == datetime.now:  # (workers stamp batches with the clock)
             rest = chosen[i:]  # the area sources (first) are loaded: the grids are final
             processes = parallel.processes_for(config, rest)
             if processes:
-                parallel.run(config, engine, rest, context, results, processes=processes, stop=stop)
+                parallel.run(config, engine, rest, context, results, processes=processes, full=full, stop=stop)
                 return
-        if ahead is not None and src.target != "area":
-            ahead.start(context)  # the area sources (first) are loaded: the grids are final
-        prepared = ahead.batches(i) if ahead is not None and ahead.started else None
-        result = run_source(config, engine, src, full=full, stop=stop, now=now, context=context, prepared=prepared)
-        if ahead is not None and ahead.started:
-            ahead.skip(i)  # whatever the run did not consume (it failed before the end)
+        result = run_source(config, engine, src, full=full, stop=stop, now=now, context=context)
         results.append(result)
         if src.target == "area" and result.rows_loaded:
             context = None  # the grids changed: read them again for the sources that locate rows
@@ -140,9 +129,8 @@ def _run_chosen(config: Config, engine: Engine, chosen: list[SourceConfig], resu
 
 def run_source(config: Config, engine: Engine, source: SourceConfig, *, full: bool = False,
                stop: threading.Event | None = None, now: Callable[[], datetime] = datetime.now,
-               context: Context | None = None, prepared: Iterator[Prepared] | None = None) -> RunResult:
-    """One source run, recorded in ``etl_run``. Never raises for a source's own failure.
-    ``prepared``: this source's batches already being prepared ahead (the first attempt uses them)."""
+               context: Context | None = None) -> RunResult:
+    """One source run in this process, recorded in ``etl_run``. Never raises for a source's own failure."""
     result = begin_run(engine, source, full=full, now=now)
     attempts = max(1, int(config.get("etl", "retry_attempts")))
     try:
@@ -150,8 +138,7 @@ def run_source(config: Config, engine: Engine, source: SourceConfig, *, full: bo
         for attempt in range(1, attempts + 1):
             result.attempts = attempt
             try:
-                batches = prepared if attempt == 1 and prepared is not None else prepare_batches(
-                    config, source, ctx, result.watermark_after, full=full, now=now)
+                batches = prepare_batches(config, source, ctx, result.watermark_after, full=full, now=now)
                 _load_batches(engine, source, batches, result, stop=stop)
                 break
             except SourceUnavailable as exc:
@@ -327,115 +314,6 @@ def _load_settings(engine: Engine) -> Iterator[None]:
                 conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except Exception:
             log.debug("checkpoint after the load postponed", exc_info=True)
-
-
-# ---------------------------------------------------------------- preparing ahead
-def _overlaps(engine: Engine) -> bool:
-    """Prepare ahead where the database writes in its own process (PostgreSQL). SQLite writes in
-    this process, and its writer gives up the interpreter lock for every row: a busy second thread
-    would slow it down instead."""
-    return engine.dialect.name == "postgresql"
-
-
-_END = object()
-
-
-class _Prefetcher:
-    """A background thread that prepares the batches of the chosen sources, in order, at most
-    ``DEPTH`` batches ahead of the loader. The area sources are left to the loader (they change the
-    grids the others are placed on); the thread starts with the first other source."""
-
-    DEPTH = 1
-
-    def __init__(self, config: Config, engine: Engine, sources: list[SourceConfig], *, full: bool,
-                 stop: threading.Event | None, now: Callable[[], datetime]) -> None:
-        import queue
-
-        self.config, self.engine, self.sources, self.full, self.stop, self.now = config, engine, sources, full, stop, now
-        self.queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
-        self.cancel = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.done: set[int] = set()  # sources whose items the loader has seen to the end
-
-    @property
-    def started(self) -> bool:
-        return self.thread is not None
-
-    def start(self, ctx: Context) -> None:
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._work, args=(ctx,), name="etl-prepare", daemon=True)
-            self.thread.start()
-
-    def _put(self, item: tuple) -> bool:
-        import queue
-
-        while not self.cancel.is_set():
-            try:
-                self.queue.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _work(self, ctx: Context) -> None:
-        for i, src in enumerate(self.sources):
-            if src.target == "area":
-                continue
-            if self.cancel.is_set() or (self.stop is not None and self.stop.is_set()):
-                break
-            try:
-                with self.engine.connect() as conn:
-                    since = watermark.get(conn, src.name)
-                for p in prepare_batches(self.config, src, ctx, since, full=self.full, now=self.now, copy_text=True):
-                    if not self._put((i, p)):
-                        return
-            except BaseException as exc:  # handed to the loader, which records or retries it
-                if not self._put((i, exc)):
-                    return
-            if not self._put((i, _END)):
-                return
-
-    def batches(self, i: int) -> Iterator[Prepared]:
-        """The prepared batches of source ``i``; the thread's exception for it is raised here."""
-        while True:
-            j, item = self.queue.get()
-            if j != i:  # cannot happen: the loader takes the sources in the same order
-                raise RuntimeError(f"prepared batches out of order: source {j} while loading {i}")
-            if item is _END:
-                self.done.add(i)
-                return
-            if isinstance(item, BaseException):
-                self._drain_to_end(i)
-                raise item
-            yield item
-
-    def _drain_to_end(self, i: int) -> None:
-        while True:
-            j, item = self.queue.get()
-            if item is _END and j == i:
-                self.done.add(i)
-                return
-
-    def skip(self, i: int) -> None:
-        """Drop what is left of source ``i`` (its run failed before the end). After a stop nothing
-        is drained: the pass ends and ``close`` cancels the thread."""
-        if self.stop is not None and self.stop.is_set():
-            return
-        if i not in self.done and self.sources[i].target != "area" and self.thread is not None:
-            if self.thread.is_alive() or not self.queue.empty():
-                self._drain_to_end(i)
-
-    def close(self) -> None:
-        import queue
-
-        self.cancel.set()
-        if self.thread is not None:
-            while self.thread.is_alive():
-                try:
-                    self.queue.get(timeout=0.2)
-                except queue.Empty:
-                    pass
-            self.thread.join()
 
 
 def _reject_business_key_duplicates(b: Batch, key: tuple[str, ...], columns: list[str]) -> None:

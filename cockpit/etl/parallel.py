@@ -1,14 +1,14 @@
-"""Full passes on several cores: worker processes prepare the sources, the loading process writes.
+"""A pass on several cores: worker processes prepare the sources, the loading process writes.
 
 Preparing a batch (reading the source, standardising, hashing) is Python work; the warehouse
-takes one writer. In a full pass (``etl --full``, the nightly reconciliation, a first load) each
-worker process takes the next source not yet taken, prepares its batches and sends them to the
-loading process, which writes whatever batch arrives, each in its own transaction with its
+takes one writer. Each worker process takes the next source not yet taken, prepares its batches
+from the source's watermark (read when the pass starts; everything in a full pass) and sends them
+to the loading process, which writes whatever batch arrives, each in its own transaction with its
 quarantine rows, watermark and run counts, exactly as a one-process pass does. A source's batches
 arrive and are written in their order; batches of different sources interleave.
 
-A worker retries an unavailable source with the same backoff as the one-process pass (a full
-extract starts from the beginning again; rows already written are unchanged and not rewritten).
+A worker retries an unavailable source with the same backoff as the one-process pass, from the
+same watermark (rows written by the failed attempt are read again and found unchanged).
 A source's failure is sent to the loading process, which records it; the other sources go on.
 On ``stop`` the loading process ends after the batch it is writing: sources being loaded are
 recorded as interrupted, sources not started are skipped, and the workers are stopped.
@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 
 from cockpit.config import Config, SourceConfig
 from cockpit.etl import engine as etl
+from cockpit.etl import watermark
 from cockpit.etl.extract import SourceUnavailable
 from cockpit.etl.steps import Context
 
@@ -43,7 +44,7 @@ POLL_SECONDS = 0.2
 
 
 def processes_for(config: Config, sources: list[SourceConfig]) -> int:
-    """How many worker processes a full pass of ``sources`` uses (0: prepare in the loading process)."""
+    """How many worker processes a pass of ``sources`` uses (0: prepare in the loading process)."""
     wanted = int(config.get("etl", "prepare_processes"))
     return max(0, min(wanted, len(sources)))
 
@@ -65,9 +66,11 @@ class _Source:
 
 
 def run(config: Config, engine: Engine, sources: list[SourceConfig], context: Context, results: list[etl.RunResult], *,
-        processes: int, stop: threading.Event | None) -> None:
-    """Load ``sources`` (no area source among them) in a full pass, prepared by ``processes``
-    workers; append their results to ``results`` in the order of ``sources``."""
+        processes: int, full: bool, stop: threading.Event | None) -> None:
+    """Load ``sources`` (no area source among them), prepared by ``processes`` workers; append
+    their results to ``results`` in the order of ``sources``."""
+    with engine.connect() as conn:  # only this pass moves them (after it has read them)
+        since = [None if full else watermark.get(conn, src.name) for src in sources]
     mp = _context()
     todo = mp.Queue()
     for i in range(len(sources)):
@@ -77,13 +80,13 @@ def run(config: Config, engine: Engine, sources: list[SourceConfig], context: Co
     out = mp.Queue(maxsize=DEPTH * processes)
     cancel = mp.Event()
     copy_text = engine.dialect.name == "postgresql"
-    workers = [mp.Process(target=_work, args=(config, sources, context, todo, out, cancel, copy_text),
+    workers = [mp.Process(target=_work, args=(config, sources, since, full, context, todo, out, cancel, copy_text),
                           name=f"etl-prepare-{n}", daemon=True) for n in range(processes)]
     for w in workers:
         w.start()
     state = [_Source(src) for src in sources]
     try:
-        _receive(config, engine, state, out, workers, stop)
+        _receive(engine, state, out, workers, full=full, stop=stop)
     finally:
         cancel.set()
         _stop_workers(workers, out)
@@ -96,7 +99,8 @@ def run(config: Config, engine: Engine, sources: list[SourceConfig], context: Co
         results.extend(st.result for st in state if st.result is not None)
 
 
-def _receive(config: Config, engine: Engine, state: list[_Source], out: Any, workers: list, stop: threading.Event | None) -> None:
+def _receive(engine: Engine, state: list[_Source], out: Any, workers: list, *, full: bool,
+             stop: threading.Event | None) -> None:
     exited = 0
     while exited < len(workers):
         if stop is not None and stop.is_set():
@@ -113,7 +117,7 @@ def _receive(config: Config, engine: Engine, state: list[_Source], out: Any, wor
         if kind == "exit":
             exited += 1
         elif kind == "begin":
-            st.result = etl.begin_run(engine, st.config, full=True, now=datetime.now)
+            st.result = etl.begin_run(engine, st.config, full=full, now=datetime.now)
             st.fresh = st.result.watermark_after is None
         elif st.done:  # the source failed while writing: the rest of its batches is dropped
             continue
@@ -161,8 +165,8 @@ def _stop_workers(workers: list, out: Any) -> None:
 
 
 # ---------------------------------------------------------------- in the worker process
-def _work(config: Config, sources: list[SourceConfig], context: Context, todo: Any, out: Any, cancel: Any,
-          copy_text: bool) -> None:
+def _work(config: Config, sources: list[SourceConfig], since: list[str | None], full: bool, context: Context,
+          todo: Any, out: Any, cancel: Any, copy_text: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the loading process's to handle
 
     def send(msg: tuple) -> bool:
@@ -184,7 +188,7 @@ def _work(config: Config, sources: list[SourceConfig], context: Context, todo: A
             return
         for attempt in range(1, attempts + 1):
             try:
-                for p in etl.prepare_batches(config, source, context, None, full=True, now=datetime.now,
+                for p in etl.prepare_batches(config, source, context, since[i], full=full, now=datetime.now,
                                              copy_text=copy_text):
                     if not send(("batch", i, p)):
                         return

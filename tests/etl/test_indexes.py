@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import inspect, text
 
 from cockpit import hooks
-from cockpit.etl import indexes, run_sources
+from cockpit.etl import run_sources
+from cockpit.warehouse import indexes
 from cockpit.warehouse.db import engine_for
 
 
@@ -74,3 +75,30 @@ def test_a_table_with_rows_keeps_its_indexes_and_a_missing_one_is_healed(townshi
         conn.execute(text("DROP INDEX ix_event_village_reported"))
     run_sources(config, engine)  # an ordinary pass heals it
     assert index_names(engine, "event") == declared("event")
+
+
+def test_the_aggregate_built_after_a_first_load_is_filled_before_its_indexes(township, monkeypatch) -> None:
+    engine = engine_for(township.warehouse_url)
+    at_rebuild: list[set[str]] = []
+    original = indexes.ensure
+
+    def ensure(conn, tables) -> None:
+        if tables == ["agg_event_day"]:
+            have = {ix["name"] for ix in inspect(conn).get_indexes("agg_event_day") if not ix.get("unique")}
+            rows = conn.execute(text("SELECT count(*) FROM agg_event_day")).scalar()
+            at_rebuild.append((have, rows))
+        original(conn, tables)
+
+    monkeypatch.setattr(indexes, "ensure", ensure)
+    run_sources(township.config(), engine)
+    assert len(at_rebuild) == 2  # the check when the build starts, the rebuild when it ends
+    assert at_rebuild[0] == (declared("agg_event_day"), 0)
+    assert at_rebuild[1][0] == set() and at_rebuild[1][1] > 0  # filled without its indexes
+    assert index_names(engine, "agg_event_day") == declared("agg_event_day")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT day, grid_code, category_code, channel, n_reported FROM agg_event_day "
+                                   "ORDER BY 1, 2, 3, 4")).all()
+        expected = conn.execute(text(
+            "SELECT substr(CAST(reported_at AS TEXT), 1, 10), grid_code, category_code, channel, count(*) FROM event "
+            "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")).all()
+    assert [(str(r[0])[:10], *r[1:]) for r in stored] == [tuple(r) for r in expected]

@@ -1,5 +1,6 @@
-"""Secondary indexes during a first load: a table that is empty when a pass starts loads without
-its secondary indexes, which are built once, from the loaded rows, when the pass ends.
+"""Secondary indexes during a first load: a table that is empty when an ETL pass (or the aggregate
+build after it) starts is filled without its secondary indexes, which are built once, from the
+loaded rows, when the pass ends.
 
 Keeping an index up to date row by row costs a B-tree descent per row per index, and at county
 scale the descents leave the page cache; building the index at the end sorts the rows once.
@@ -14,6 +15,7 @@ meeting a table between the drop and the rebuild reads the same rows, slower.
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # index builds sort in memory up to this much per index (PostgreSQL; the server default is 64 MB)
 PG_BUILD_MEMORY = "256MB"
+# SQLite sorts an index build with this many helper threads (a third of the time on two cores)
+SQLITE_SORT_THREADS = min(4, os.cpu_count() or 1)
 
 
 def secondary_indexes(table: str) -> list[Index]:
@@ -38,11 +42,18 @@ def _is_empty(conn: Connection, table: str) -> bool:
 
 def ensure(conn: Connection, tables: list[str]) -> None:
     """Create the declared secondary indexes of ``tables`` that do not exist."""
-    if conn.dialect.name == "postgresql":
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:  # sort with helper threads (the setting is the connection's: set back below)
+        conn.exec_driver_sql(f"PRAGMA threads = {SQLITE_SORT_THREADS}")
+    else:
         conn.execute(text(f"SET LOCAL maintenance_work_mem = '{PG_BUILD_MEMORY}'"))
-    for table in tables:
-        for ix in secondary_indexes(table):
-            ix.create(conn, checkfirst=True)
+    try:
+        for table in tables:
+            for ix in secondary_indexes(table):
+                ix.create(conn, checkfirst=True)
+    finally:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA threads = 0")
 
 
 def _drop(conn: Connection, ix: Index) -> None:
