@@ -2,6 +2,10 @@
 
 - kind "sql": any SQLAlchemy URL; ``WHERE repl >= :watermark ORDER BY repl, pk``, streamed in
   chunks of ``etl.batch_size``. The watermark (text) is compared in the column's own type.
+  A full read (``full``) takes the table in its storage order instead (an ordered read of a whole
+  table through the replication index visits its pages at random: over twice the time at county
+  scale); then only the last batch carries a watermark, the largest of all, so an interrupted full
+  read leaves the watermark where it was.
 - kind "csv" / "excel": the whole file is read as text; rows are kept from the watermark on, the
   replication column parsed with the date format of the field mapped to it (default ISO 8601).
 
@@ -12,6 +16,7 @@ configuration that does not match the source raises ``ConfigError`` naming file,
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from cockpit.config import ConfigError, SourceConfig
 from cockpit.etl.parse import parse_dates
+from cockpit.etl.watermark import advance
 
 
 class SourceUnavailable(Exception):
@@ -33,14 +39,14 @@ class SourceUnavailable(Exception):
 @dataclass
 class RawBatch:
     rows: pd.DataFrame  # every source column, values as read
-    watermark: str | None  # the largest replication value in the batch, as text
+    watermark: str | None  # the largest replication value in the batch, as text (see ``_mark_at_end``)
 
 
 def extract(source: SourceConfig, watermark: str | None, batch_size: int, *, full: bool = False) -> Iterator[RawBatch]:
     """Batches of raw rows from ``watermark`` on (everything when ``full`` or no watermark yet)."""
     since = None if full else watermark
     if source.kind == "sql":
-        yield from _sql_batches(source, since, batch_size)
+        yield from _sql_batches(source, since, batch_size, ordered=not full)
     else:
         yield from _file_batches(source, since, batch_size)
 
@@ -103,7 +109,7 @@ def _describe(url: sa.URL) -> str:
     return url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
 
 
-def _sql_batches(source: SourceConfig, since: str | None, batch_size: int) -> Iterator[RawBatch]:
+def _sql_batches(source: SourceConfig, since: str | None, batch_size: int, *, ordered: bool) -> Iterator[RawBatch]:
     url = make_url(source.url)
     where = f"table {source.table!r} of {_describe(url)}"
     if url.get_backend_name() == "sqlite":
@@ -128,21 +134,33 @@ def _sql_batches(source: SourceConfig, since: str | None, batch_size: int) -> It
         table = sa.table(source.table, *[sa.column(c) for c in available])
         query = sa.select(*table.c)
         repl = source.replication_key
-        if repl:
-            if since is not None:
-                query = query.where(table.c[repl] >= sa.literal(_coerce_watermark(since, reflected[repl], engine.dialect.name)))
-            query = query.order_by(table.c[repl], *[table.c[c] for c in source.primary_key])
-        else:
-            query = query.order_by(*[table.c[c] for c in source.primary_key])
+        if repl and since is not None:
+            query = query.where(table.c[repl] >= sa.literal(_coerce_watermark(since, reflected[repl], engine.dialect.name)))
+        if ordered:
+            query = query.order_by(*[table.c[c] for c in ([repl] if repl else []) + list(source.primary_key)])
         try:
-            with engine.connect() as conn:
-                for rows in _fetch(conn, query, batch_size):
-                    frame = _frame(rows, available)
-                    yield RawBatch(frame, _batch_watermark(frame[repl]) if repl else None)
+            with engine.connect() as conn, closing(_fetch(conn, query, batch_size)) as chunks:
+                batches = (RawBatch(frame, _batch_watermark(frame[repl]) if repl else None)
+                           for frame in (_frame(rows, available) for rows in chunks))
+                yield from (batches if ordered else _mark_at_end(batches))
         except sa.exc.SQLAlchemyError as exc:
             raise SourceUnavailable(f"cannot read {where}: {_short(exc)}") from exc
     finally:
         engine.dispose()
+
+
+def _mark_at_end(batches: Iterator[RawBatch]) -> Iterator[RawBatch]:
+    """Batches read in storage order: none carries a watermark but the last, which carries the
+    largest of all (read out of order, no batch but the last may move the watermark)."""
+    top: str | None = None
+    held: RawBatch | None = None
+    for b in batches:
+        top = advance(top, b.watermark)
+        if held is not None:
+            yield RawBatch(held.rows, None)
+        held = b
+    if held is not None:
+        yield RawBatch(held.rows, top)
 
 
 def _fetch(conn: sa.Connection, query: sa.Select, batch_size: int) -> Iterator[list]:

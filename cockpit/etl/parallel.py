@@ -90,6 +90,7 @@ def run(config: Config, engine: Engine, sources: list[SourceConfig], context: Co
     finally:
         cancel.set()
         _stop_workers(workers, out)
+        todo.close()
         for st in state:
             if st.result is not None and not st.done:  # stopped (or the loading process is failing)
                 if st.result.status == "running":

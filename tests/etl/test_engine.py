@@ -400,3 +400,29 @@ def test_a_stop_during_a_pass_ends_it_after_the_batch_and_leaves_no_worker(towns
 
 
 SOURCES_WITHOUT_WATERMARK = "\n".join(line for line in SOURCES_TOML.splitlines() if line != 'replication_key = "upd"')
+
+
+def test_a_full_read_takes_storage_order_and_moves_the_watermark_only_at_its_end(township) -> None:
+    from contextlib import closing
+
+    from cockpit.etl.extract import extract
+
+    config = township.config(etl="batch_size = 4\nprepare_processes = 0\n")
+    engine = engine_for(township.warehouse_url)
+    events = config.sources["events"]
+    full_marks = [b.watermark for b in extract(events, None, 4, full=True)]
+    assert full_marks == [None, None, None, str(T0 + 13)]  # 14 rows as stored; only the last batch carries one
+    with closing(extract(events, None, 4, full=True)) as batches:
+        first = next(batches).rows["bh"].tolist()
+    assert first == ["E1", "E2", "E3", "E4"]  # storage order, not replication order (E1's copy is last)
+    ordered = [b.watermark for b in extract(events, None, 4)]
+    assert ordered == [str(T0 + 3), str(T0 + 7), str(T0 + 11), str(T0 + 13)]
+    run_sources(config, engine, names=["areas"])
+    stop = threading.Event()
+    stop.set()  # a first load with --full, stopped after its first batch
+    r = run_source(config, engine, events, full=True, stop=stop)
+    assert r.status == "interrupted" and r.rows_read == 4 and r.watermark_after is None
+    rest = run_source(config, engine, events)  # no watermark yet: the next run reads everything again
+    assert rest.status == "success" and rest.watermark_after == str(T0 + 13) and rest.rows_read == 14
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(s.event.c.src_key)).scalars()) == ["E1", "E2", "E3"]
