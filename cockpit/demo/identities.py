@@ -18,8 +18,10 @@ def id_number(region: str, birth: date, seq: int, male: bool) -> str:
     return first17 + id_check_char(first17)
 
 
-def unique_id_numbers(rng: random.Random, region: str, births: list[date], males: list[bool]) -> list[str]:
-    seen: set[str] = set()
+def unique_id_numbers(rng: random.Random, region: str, births: list[date], males: list[bool],
+                      seen: set[str] | None = None) -> list[str]:
+    """One ID number per person, none of them in ``seen`` (the numbers already given out, updated)."""
+    seen = set() if seen is None else seen
     out = []
     for b, m in zip(births, males):
         while True:

@@ -80,13 +80,14 @@ class World:
         self.enterprises: list[Enterprise] = []
         self.town_persons: list[list[int]] = []
         self.town_enterprises: list[list[int]] = []
+        given_ids: set[str] = set()
         for t in range(scale.townships):
             grids = self.map.grids_of(t)
             weights = [rng.uniform(0.5, 1.5) for _ in grids]
             n = scale.residents
             births = birth_dates(rng, n, today)
             males = [rng.random() < 0.505 for _ in range(n)]
-            ids = unique_id_numbers(rng, COUNTY_CODE, births, males)
+            ids = unique_id_numbers(rng, COUNTY_CODE, births, males, given_ids)  # unique across the county
             chosen = rng.choices(grids, weights=weights, k=n)
             first = len(self.persons)
             for i in range(n):

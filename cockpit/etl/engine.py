@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable, Iterator
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, event, select, update
 
 from cockpit import aggregates  # (also registers the after-load hook)
 from cockpit import hooks
 from cockpit.config import Config, ConfigError, SourceConfig
-from cockpit.etl import load, parallel, quarantine, runs, watermark
+from cockpit.etl import load, parallel, parse, quarantine, runs, watermark
 from cockpit.etl.extract import SourceUnavailable, extract
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl.steps import Batch, Context, output_rows, standardise
@@ -214,12 +215,13 @@ def prepare_batches(config: Config, source: SourceConfig, ctx: Context, since: s
     target = TARGETS[source.target]
     columns = load.table_columns(target)
     seen: set[str] = set()
+    seen_business: set[str] = set()
     batch_size = int(config.get("etl", "batch_size"))
     for raw in extract(source, since, batch_size, full=full):
         b = Batch(source, raw.rows, seen_keys=seen)
         standardise(b, ctx)
         if target.business_key != LINEAGE_KEY:
-            _reject_business_key_duplicates(b, target.business_key, columns)
+            _reject_business_key_duplicates(b, target.business_key, seen_business)
         seen.update(b.key[b.key.notna() & (b.rule != "duplicate")])
         stamp = now()
         rows, block = load.finish_rows(output_rows(b, columns, None), target, stamp, copy_text=copy_text)
@@ -316,15 +318,24 @@ def _load_settings(engine: Engine) -> Iterator[None]:
             log.debug("checkpoint after the load postponed", exc_info=True)
 
 
-def _reject_business_key_duplicates(b: Batch, key: tuple[str, ...], columns: list[str]) -> None:
+def _reject_business_key_duplicates(b: Batch, key: tuple[str, ...], seen: set[str]) -> None:
     """Two source rows standardised to the same business key (e.g. one person under two record
-    numbers): the first is kept, the later copies are quarantined as duplicates."""
-    alive = b.alive
+    numbers): the first of the extract is kept, the later copies are quarantined as duplicates.
+    ``seen``: the business keys of the extract's earlier rows (updated here)."""
+    alive = b._alive_mask()
     if not alive.any() or not all(k in b.values for k in key):
         return
-    frame = pd.DataFrame({k: b.values[k] for k in key})[alive]
-    dup = pd.Series(False, index=b.raw.index)
-    dup[alive] = frame.duplicated(keep="first")
+    rows = np.flatnonzero(alive)
+    parts = [parse.plain_values(b.values[k], alive) for k in key]
+    keys = parts[0] if len(key) == 1 else [None if None in t else "\x1f".join(map(str, t)) for t in zip(*parts)]
+    dup = np.zeros(len(b.raw), dtype=bool)
+    for row, k in zip(rows.tolist(), keys):
+        if k is None:  # no key: nothing to compare (a required part missing is rejected elsewhere)
+            continue
+        if k in seen:
+            dup[row] = True
+        else:
+            seen.add(k)
     if dup.any():
         label = "+".join(key)
         b.reject(dup, "duplicate", label, f"same {label} as another row earlier in the extract")

@@ -105,3 +105,15 @@ def test_hot_spots_are_present(tiny_dir):
     worst = eco.execute("SELECT AVG(pm25) FROM air_hourly WHERE monitor_time >= ? AND typeof(pm25) = 'real'",
                         (f"{date.fromordinal(TODAY.toordinal() - 1):%Y-%m-%d} 00:00:00",)).fetchone()[0]
     assert worst > 75
+
+
+def test_id_numbers_are_unique_across_the_county():
+    from datetime import date
+
+    from cockpit.demo.world import Scale, World
+
+    # enough residents that townships drawing their numbers alone would give some twice (about 60)
+    world = World(Scale(townships=4, residents=20000, enterprises=5, days=10, rate=0.1, elderly=5, sensor_days=1),
+                  seed=7, today=date(2026, 11, 26))
+    ids = [p.id_number for p in world.persons]
+    assert len(ids) == 4 * 20000 and len(set(ids)) == len(ids)

@@ -426,3 +426,45 @@ def test_a_full_read_takes_storage_order_and_moves_the_watermark_only_at_its_end
     assert rest.status == "success" and rest.watermark_after == str(T0 + 13) and rest.rows_read == 14
     with engine.connect() as conn:
         assert sorted(conn.execute(select(s.event.c.src_key)).scalars()) == ["E1", "E2", "E3"]
+
+
+PERSON_SOURCE = """
+[sources.residents]
+department = "police"
+kind = "sql"
+url = "sqlite:///{dir}/residents.db"
+table = "rk"
+target = "person"
+primary_key = "bh"
+replication_key = "gx"
+[sources.residents.columns]
+id_number = "sfz"
+name = "xm"
+grid_code = "wg"
+"""
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_one_person_under_two_record_numbers_is_a_duplicate_in_any_batch(township, full) -> None:
+    import sqlite3
+
+    from tests.etl.conftest import id_number
+
+    other = id_number("33099919900202456")
+    rows = [("R1", GOOD_ID, "张三", "2026-01-01"), ("R2", other, "李四", "2026-01-02"),
+            ("R3", GOOD_ID, "张三", "2026-01-03"),  # the same person again, in the second batch of 2
+            ("R4", other, "李四", "2026-01-04")]  # and again, in the same batch as R3
+    with sqlite3.connect(township.dir / "residents.db") as conn:
+        conn.execute("CREATE TABLE rk (bh TEXT, sfz TEXT, xm TEXT, wg TEXT, gx TEXT)")
+        conn.executemany("INSERT INTO rk VALUES (?, ?, ?, '33099900100101', ?)", rows)
+    config = township.config(PERSON_SOURCE, etl="batch_size = 2\n")
+    engine = engine_for(township.warehouse_url)
+    r = by_source(run_sources(config, engine, names=["areas", "residents"], full=full))["residents"]
+    assert (r.status, r.rows_read, r.rows_loaded, r.rows_rejected) == ("success", 4, 2, 2)
+    with engine.connect() as conn:
+        people = conn.execute(select(s.person.c.src_key, s.person.c.person_key).order_by(s.person.c.src_key)).all()
+        issues = conn.execute(select(s.dq_issue.c.source_key, s.dq_issue.c.rule, s.dq_issue.c.field)
+                              .order_by(s.dq_issue.c.source_key)).all()
+    assert [p.src_key for p in people] == ["R1", "R2"]
+    assert people[0].person_key == secret_hash(SALT, GOOD_ID)
+    assert [tuple(i) for i in issues] == [("R3", "duplicate", "person_key"), ("R4", "duplicate", "person_key")]
