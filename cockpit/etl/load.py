@@ -1,8 +1,9 @@
 """Load: upsert standardised rows on the target's business key, writing only rows whose
 ``row_hash`` differs, inside the caller's transaction.
 
-- SQLite: the stored hashes of the batch's keys are looked up, then one ``executemany`` of
-  ``INSERT … ON CONFLICT DO UPDATE … WHERE row_hash IS NOT excluded.row_hash`` for the changed rows.
+- SQLite: the stored hashes of the batch's keys are looked up; new rows go in with one
+  ``executemany`` of ``INSERT … ON CONFLICT DO UPDATE``, stored rows whose hash changed are
+  updated in the columns whose value changed only (``_update_changed_columns``).
 - PostgreSQL: ``COPY`` (psycopg 3, one text-format block) into a temporary staging table, then
   ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE row_hash IS DISTINCT FROM … RETURNING``.
 
@@ -290,6 +291,30 @@ def _stored(cur, target: Target, rows: Rows, extra: tuple[str, ...]) -> list[tup
     return [found.get(t) for t in tuples]
 
 
+def _update_changed_columns(cur, target: Target, rows: Rows) -> None:  # noqa: ANN001 - a sqlite3 cursor
+    """Update stored rows whose hash changed, setting only the columns whose value changed (and the
+    bookkeeping ones). SQLite rewrites the entries of every index over a column an UPDATE sets,
+    changed or not: a late correction of an event's text would otherwise rewrite all its indexes.
+    Rows are grouped by the columns they change, one statement per group."""
+    key = target.business_key
+    values = [c for c in rows.names if c not in key and c not in HASH_LEFT_OUT]
+    stored = _stored(cur, target, rows, tuple(values))
+    new_values = [rows.column(c) for c in values]
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, old in enumerate(stored):
+        if old is None:  # gone since it was looked up: cannot happen inside the transaction
+            continue
+        diff = tuple(c for c, was, now in zip(values, old[1:], (col[i] for col in new_values)) if was != now)
+        groups.setdefault(diff, []).append(i)
+    bookkeeping = [c for c in HASH_LEFT_OUT if c in rows.names]
+    where = " AND ".join(f"{_q(c)} = ?" for c in key)
+    for diff, positions in groups.items():
+        cols = [*diff, *bookkeeping]
+        sql = f"UPDATE {_q(target.table)} SET {', '.join(f'{_q(c)} = ?' for c in cols)} WHERE {where}"
+        params = [rows.column(c) for c in (*cols, *key)]
+        cur.executemany(sql, ([p[i] for p in params] for i in positions))
+
+
 def _upsert_sqlite(conn: Connection, target: Target, rows: Rows, fresh: bool) -> LoadOutcome:
     import sqlite3
 
@@ -320,10 +345,15 @@ def _upsert_sqlite(conn: Connection, target: Target, rows: Rows, fresh: bool) ->
         if not changed:
             return LoadOutcome(fresh_failed=fresh_failed)
         before = [stored[i][1:] for i in changed if stored[i] is not None] if grouped else []
+        new = [i for i in changed if stored[i] is None]
+        if new:
+            added = rows.take(new) if len(new) < len(rows) else rows
+            sql, bound = _sqlite_statement(target, added, upsert=True)
+            _executemany(cur, sql, bound, len(added))
+        if len(new) < len(changed):
+            _update_changed_columns(cur, target, rows.take([i for i in changed if stored[i] is not None]))
         if len(changed) < len(rows):
             rows = rows.take(changed)
-        sql, bound = _sqlite_statement(target, rows, upsert=True)
-        _executemany(cur, sql, bound, len(rows))
     finally:
         cur.close()
     outcome = _all_rows(target, rows, before)

@@ -468,3 +468,36 @@ def test_one_person_under_two_record_numbers_is_a_duplicate_in_any_batch(townshi
     assert [p.src_key for p in people] == ["R1", "R2"]
     assert people[0].person_key == secret_hash(SALT, GOOD_ID)
     assert [tuple(i) for i in issues] == [("R3", "duplicate", "person_key"), ("R4", "duplicate", "person_key")]
+
+
+def test_a_late_correction_updates_only_the_columns_it_changed(township) -> None:
+    if not township.warehouse_url.startswith("sqlite"):
+        pytest.skip("SQLite's own update path (PostgreSQL upserts from a staging table)")
+    from sqlalchemy import event as sa_event
+
+    config = township.config(etl="prepare_processes = 0\n")  # the statements of this process are traced
+    engine = engine_for(township.warehouse_url)
+    run_sources(config, engine)
+    with engine.connect() as conn:
+        before = conn.execute(select(s.event).where(s.event.c.src_key == "E1")).one()._asdict()
+    township.execute("UPDATE ev SET zt = '1', upd = ? WHERE bh = 'E1' AND myd = '5'", (T0 + 101,))
+    statements: list[str] = []
+
+    def trace(dbapi_conn, _record) -> None:  # noqa: ANN001
+        dbapi_conn.set_trace_callback(statements.append)
+
+    engine.dispose()
+    sa_event.listen(engine, "connect", trace)
+    try:
+        r = by_source(run_sources(config, engine))["events"]
+    finally:
+        sa_event.remove(engine, "connect", trace)
+    assert r.rows_loaded == 1
+    updates = [q for q in statements if q.startswith('UPDATE "event" SET')]
+    assert updates and all(q.startswith('UPDATE "event" SET "status" = ') for q in updates), updates
+    assert not any('"reported_at" =' in q or '"grid_code" =' in q for q in updates)
+    with engine.connect() as conn:
+        after = conn.execute(select(s.event).where(s.event.c.src_key == "E1")).one()._asdict()
+    changed = {c for c in before if before[c] != after[c]}
+    assert changed == {"status", "row_hash", "loaded_at", "src_run_id"}
+    assert after["status"] == "resolved"
