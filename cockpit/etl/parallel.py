@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -80,7 +81,8 @@ def run(config: Config, engine: Engine, sources: list[SourceConfig], context: Co
     out = mp.Queue(maxsize=DEPTH * processes)
     cancel = mp.Event()
     copy_text = engine.dialect.name == "postgresql"
-    workers = [mp.Process(target=_work, args=(config, sources, since, full, context, todo, out, cancel, copy_text),
+    workers = [mp.Process(target=_work, args=(config, sources, since, full, context, todo, out, cancel, copy_text,
+                                              os.getpid()),
                           name=f"etl-prepare-{n}", daemon=True) for n in range(processes)]
     for w in workers:
         w.start()
@@ -166,12 +168,24 @@ def _stop_workers(workers: list, out: Any) -> None:
 
 
 # ---------------------------------------------------------------- in the worker process
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
 def _work(config: Config, sources: list[SourceConfig], since: list[str | None], full: bool, context: Context,
-          todo: Any, out: Any, cancel: Any, copy_text: bool) -> None:
+          todo: Any, out: Any, cancel: Any, copy_text: bool, loader: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the loading process's to handle
 
     def send(msg: tuple) -> bool:
-        while not cancel.is_set():
+        """Hand ``msg`` to the loading process; False when the pass is cancelled or its loading
+        process is gone (killed: it could not cancel)."""
+        while not cancel.is_set() and _alive(loader):
             try:
                 out.put(msg, timeout=POLL_SECONDS)
                 return True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from sqlalchemy import select, text
 
 from cockpit.etl import engine as etl
@@ -125,3 +127,80 @@ def test_a_stop_ends_a_parallel_pass_after_the_batch_being_written(township, mon
     assert rest["events"].status == "success" and rest["hazards"].status == "success"
     with engine.connect() as conn:
         assert sorted(conn.execute(select(s.event.c.src_key)).scalars()) == ["E1", "E2", "E3"]
+
+
+LOADER = """
+import sys, time
+from cockpit.config import load_config
+from cockpit.etl import engine as etl, run_sources
+from cockpit.warehouse.db import engine_for
+
+def descendants(pid):
+    import os
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = open(f"/proc/{entry}/stat").read()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry))
+                    frontier.append(int(entry))
+    return found
+
+original = etl.write_batch
+
+def stuck(engine, source, *args, **kwargs):  # the loading process hangs on its first batch from a worker
+    import os
+    if source.target == "area":
+        return original(engine, source, *args, **kwargs)
+    time.sleep(1.0)  # the workers fill the queue meanwhile
+    print(" ".join(map(str, descendants(os.getpid()))), flush=True)
+    time.sleep(120)
+
+if __name__ == "__main__":  # the workers import this script again
+    etl.write_batch = stuck
+    config = load_config(sys.argv[1], env={})
+    run_sources(config, engine_for(config.warehouse_url), full=True)
+"""
+
+
+def test_workers_end_when_their_loading_process_is_killed(township, tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if not township.warehouse_url.startswith("sqlite"):
+        pytest.skip("one engine is enough: the workers never touch the warehouse")
+    township.config(etl="batch_size = 1\nprepare_processes = 2\n")  # writes cockpit.toml
+    script = tmp_path / "loader.py"
+    script.write_text(LOADER, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(township.dir / "cockpit.toml")], stdout=subprocess.PIPE,
+                            text=True, cwd=os.getcwd(), env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+    finally:
+        proc.send_signal(signal.SIGKILL)  # no chance to cancel its workers
+        proc.wait()
+    workers = [p for p in pids if "forkserver" in open(f"/proc/{p}/cmdline").read() if os.path.exists(f"/proc/{p}")]
+    assert len(workers) >= 2  # the fork server and its workers
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_running(p) for p in workers):
+        time.sleep(0.2)
+    left = [p for p in workers if _running(p)]
+    for p in left:  # a fork server outlives its last worker by design only while the loader lives
+        os.kill(p, signal.SIGKILL)
+    assert not left
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
