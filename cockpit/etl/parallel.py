@@ -93,12 +93,8 @@ def run(config: Config, engine: Engine, sources: list[SourceConfig], context: Co
         cancel.set()
         _stop_workers(workers, out)
         todo.close()
-        for st in state:
-            if st.result is not None and not st.done:  # stopped (or the loading process is failing)
-                if st.result.status == "running":
-                    st.result.status, st.result.error = "interrupted", etl.STOPPED_BETWEEN_BATCHES
-                etl.finish_run(engine, st.result, now=datetime.now)
-                st.done = True
+        # stopped (or the loading process is failing): what was being loaded is interrupted
+        _finish_unfinished(engine, state, "interrupted", etl.STOPPED_BETWEEN_BATCHES)
         results.extend(st.result for st in state if st.result is not None)
 
 
@@ -112,7 +108,7 @@ def _receive(engine: Engine, state: list[_Source], out: Any, workers: list, *, f
             msg = out.get(timeout=POLL_SECONDS)
         except queue.Empty:
             if not any(w.is_alive() for w in workers) and out.empty():
-                _fail_unfinished(engine, state, "a worker process preparing the batches ended unexpectedly")
+                _finish_unfinished(engine, state, "failed", "a worker process preparing the batches ended unexpectedly")
                 return
             continue
         kind, i = msg[0], msg[1]
@@ -144,10 +140,11 @@ def _finish(engine: Engine, st: _Source, status: str, error: str | None) -> None
     st.done = True
 
 
-def _fail_unfinished(engine: Engine, state: list[_Source], error: str) -> None:
+def _finish_unfinished(engine: Engine, state: list[_Source], status: str, error: str) -> None:
+    """Record every begun source that has not ended with ``status`` and ``error``."""
     for st in state:
         if st.result is not None and not st.done:
-            _finish(engine, st, "failed", error)
+            _finish(engine, st, status, error)
 
 
 def _stop_workers(workers: list, out: Any) -> None:
@@ -170,11 +167,11 @@ def _stop_workers(workers: list, out: Any) -> None:
 # ---------------------------------------------------------------- in the worker process
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
-    except PermissionError:  # alive, owned by someone else
-        return True
+    except PermissionError:  # it exists, owned by someone else
+        pass
     return True
 
 

@@ -187,7 +187,7 @@ def test_workers_end_when_their_loading_process_is_killed(township, tmp_path) ->
     finally:
         proc.send_signal(signal.SIGKILL)  # no chance to cancel its workers
         proc.wait()
-    workers = [p for p in pids if "forkserver" in open(f"/proc/{p}/cmdline").read() if os.path.exists(f"/proc/{p}")]
+    workers = [p for p in pids if os.path.exists(f"/proc/{p}") and "forkserver" in open(f"/proc/{p}/cmdline").read()]
     assert len(workers) >= 2  # the fork server and its workers
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and any(_running(p) for p in workers):
