@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from benchmarks import etl_bench, machine
-from benchmarks.warehouses import BENCH, bench_config, demo_sources, fresh_warehouse, shown
+from benchmarks.warehouses import BENCH, bench_config, demo_sources, drop_warehouse, fresh_warehouse, shown
 from cockpit.config import ROOT
 from cockpit.warehouse.db import engine_for
 
@@ -95,10 +95,16 @@ def run(args: argparse.Namespace) -> int:
             url = loaded[engine_name] = fresh_warehouse(engine_name, cluster, "etl")
             work = BENCH / f"work-{engine_name}"
             config = bench_config(url, work, f"etl-{engine_name}")
-            print(f"[{engine_name}] full load, raw limit, 1% incremental …", flush=True)
-            fig = etl_bench.run(config, engine_for(url), engine_name, pristine, work)
+            print(f"[{engine_name}] full load, raw limit, database floor, 1% incremental …", flush=True)
+            floor_url = fresh_warehouse(engine_name, cluster, "floor")
+            try:
+                fig = etl_bench.run(config, engine_for(url), engine_name, pristine, work, engine_for(floor_url))
+            finally:
+                engine_for(floor_url).dispose()
+                drop_warehouse(engine_name, cluster, "floor")
             report["etl"].append(fig)
             print(f"[{engine_name}] full {fig.full_rate:,.0f} rows/s, raw {fig.raw_rate:,.0f} rows/s, "
+                  f"floor {fig.raw_rows / fig.floor_seconds:,.0f} rows/s, "
                   f"incremental {fig.incr_seconds:.1f}s vs full {fig.full_seconds:.1f}s", flush=True)
             engine_for(url).dispose()
         if not args.skip_screens:

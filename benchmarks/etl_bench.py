@@ -3,21 +3,28 @@
 The raw limit is measured in the same run on the same database: the very rows the full load wrote,
 read back and inserted into empty, constraint-free copies of their tables by the fastest plain
 method of the engine (SQLite: executemany of tuples in one transaction; PostgreSQL: COPY).
+
+The database floor is the part of a full load no ETL can avoid: the same rows inserted by that same
+method into a fresh warehouse's own tables (their keys kept, their secondary indexes dropped as a
+first load drops them), then those indexes and the event aggregate built by the cockpit's own code.
+The full load's time over the floor's is what reading, checking and writing the sources adds.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import Engine, inspect, text
 
 from benchmarks.source_changes import change_share
-from cockpit import hooks
+from cockpit import aggregates, hooks
 from cockpit.config import Config
 from cockpit.etl import engine as etl_engine
 from cockpit.warehouse import indexes
@@ -39,6 +46,18 @@ class EtlFigures:
     write_seconds: float = 0.0  # writing batches (with their quarantine, watermark and run counts)
     index_seconds: float = 0.0  # building the secondary indexes of the tables loaded from empty
     hooks_seconds: float = 0.0  # after-load hooks (the event aggregate)
+    # CPU-seconds spent during the full load: by the loading process, and by the whole machine
+    loader_cpu_seconds: float = 0.0
+    machine_cpu_seconds: float = 0.0
+    cores: int = 0  # the machine's CPU cores
+    # the database floor (module docstring): inserting with keys, building the indexes, the aggregate
+    floor_insert_seconds: float = 0.0
+    floor_index_seconds: float = 0.0
+    floor_aggregate_seconds: float = 0.0
+
+    @property
+    def floor_seconds(self) -> float:
+        return self.floor_insert_seconds + self.floor_index_seconds + self.floor_aggregate_seconds
 
     @property
     def full_rate(self) -> float:
@@ -53,54 +72,108 @@ def _tables(config: Config) -> list[str]:
     return sorted({TARGETS[s.target].table for s in config.sources.values()})
 
 
+def _columns(engine: Engine, table: str) -> list[str]:
+    return [c["name"] for c in inspect(engine).get_columns(table)]
+
+
+def _read_all(engine: Engine, table: str, cols: list[str]) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(f"SELECT {', '.join(cols)} FROM {table}"))]
+
+
+def _insert_plain(engine: Engine, table: str, cols: list[str], rows: list[tuple]) -> float:
+    """Insert ``rows`` by the engine's fastest plain method in one transaction; the seconds it took."""
+    collist = ", ".join(cols)
+    raw = engine.raw_connection()
+    try:
+        t0 = time.perf_counter()
+        cur = raw.cursor()
+        if engine.dialect.name == "sqlite":
+            marks = ", ".join("?" for _ in cols)
+            cur.executemany(f"INSERT INTO {table} ({collist}) VALUES ({marks})", rows)
+        else:
+            with cur.copy(f"COPY {table} ({collist}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        raw.commit()
+        return time.perf_counter() - t0
+    finally:
+        raw.close()
+
+
 def raw_insert_seconds(engine: Engine, tables: list[str]) -> tuple[int, float]:
     """Insert every row of ``tables`` again into empty copies; return (rows, seconds of inserting)."""
     rows_total, seconds = 0, 0.0
     for table in tables:
-        cols = [c["name"] for c in inspect(engine).get_columns(table)]
-        collist = ", ".join(cols)
+        cols = _columns(engine, table)
         with engine.begin() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS raw_{table}"))
-            conn.execute(text(f"CREATE TABLE raw_{table} AS SELECT {collist} FROM {table} WHERE 1 = 0"))
-        with engine.connect() as conn:
-            rows = [tuple(r) for r in conn.execute(text(f"SELECT {collist} FROM {table}"))]
-        raw = engine.raw_connection()
-        try:
-            t0 = time.perf_counter()
-            cur = raw.cursor()
-            if engine.dialect.name == "sqlite":
-                marks = ", ".join("?" for _ in cols)
-                cur.executemany(f"INSERT INTO raw_{table} ({collist}) VALUES ({marks})", rows)
-            else:
-                with cur.copy(f"COPY raw_{table} ({collist}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            raw.commit()
-            seconds += time.perf_counter() - t0
-        finally:
-            raw.close()
+            conn.execute(text(f"CREATE TABLE raw_{table} AS SELECT {', '.join(cols)} FROM {table} WHERE 1 = 0"))
+        rows = _read_all(engine, table, cols)
+        seconds += _insert_plain(engine, f"raw_{table}", cols, rows)
         rows_total += len(rows)
         with engine.begin() as conn:
             conn.execute(text(f"DROP TABLE raw_{table}"))
     return rows_total, seconds
 
 
-def run(config: Config, engine: Engine, engine_name: str, pristine_sources: Path, work_sources: Path) -> EtlFigures:
+def floor_seconds(loaded: Engine, empty: Engine, tables: list[str]) -> tuple[float, float, float]:
+    """The database floor (module docstring): copy every row of ``tables`` from the ``loaded``
+    warehouse into the ``empty`` one (freshly migrated) and build what a first load builds; return
+    the seconds of (inserting, building the secondary indexes, building the event aggregate)."""
+    with empty.begin() as conn:
+        for table in tables:
+            for ix in indexes.secondary_indexes(table):
+                conn.execute(text(f'DROP INDEX IF EXISTS "{ix.name}"'))
+    inserting = 0.0
+    for table in tables:
+        cols = _columns(loaded, table)
+        inserting += _insert_plain(empty, table, cols, _read_all(loaded, table, cols))
+    t0 = time.perf_counter()
+    with empty.begin() as conn:
+        indexes.ensure(conn, tables)
+    building = time.perf_counter() - t0
+    with empty.connect() as conn:
+        first, last = conn.execute(text("SELECT min(reported_at), max(reported_at) FROM event")).one()
+    t0 = time.perf_counter()
+    if first is not None:
+        first, last = (d if isinstance(d, datetime) else datetime.fromisoformat(str(d)) for d in (first, last))
+        aggregates.refresh_event_days(empty, [first.date() + timedelta(days=i) for i in range((last - first).days + 1)])
+    return inserting, building, time.perf_counter() - t0
+
+
+def busy_cpu_seconds() -> float:
+    """CPU-seconds the whole machine has been busy since boot (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            ticks = [int(v) for v in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle and waiting for I/O
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def run(config: Config, engine: Engine, engine_name: str, pristine_sources: Path, work_sources: Path,
+        floor_engine: Engine | None = None) -> EtlFigures:
+    """Full load, raw limit, database floor (into ``floor_engine``, an empty migrated warehouse,
+    when given) and 1% incremental, in that order."""
     from cockpit.etl import run_sources
 
     if work_sources.exists():
         shutil.rmtree(work_sources)
     shutil.copytree(pristine_sources, work_sources)
     spent: dict[str, float] = {"write": 0.0, "index": 0.0, "hooks": 0.0}
-    t0 = time.perf_counter()
+    busy0, cpu0, t0 = busy_cpu_seconds(), time.process_time(), time.perf_counter()
     with _timed(etl_engine, "write_batch", spent, "write"), _timed(indexes, "ensure", spent, "index"), \
             _timed(hooks, "run_after_load", spent, "hooks"):
         full = run_sources(config, engine, full=True)
     full_seconds = time.perf_counter() - t0
+    loader_cpu, machine_cpu = time.process_time() - cpu0, busy_cpu_seconds() - busy0
     failed = [(r.source, r.error) for r in full if r.status != "success"]
     if failed:
         raise RuntimeError(f"full load failed: {failed}")
     raw_rows, raw_seconds = raw_insert_seconds(engine, _tables(config))
+    floor = floor_seconds(engine, floor_engine, _tables(config)) if floor_engine is not None else (0.0, 0.0, 0.0)
     changed = change_share(config, 0.01)
     t0 = time.perf_counter()
     incr = run_sources(config, engine)
@@ -118,6 +191,12 @@ def run(config: Config, engine: Engine, engine_name: str, pristine_sources: Path
         write_seconds=spent["write"],
         index_seconds=spent["index"],
         hooks_seconds=spent["hooks"],
+        loader_cpu_seconds=loader_cpu,
+        machine_cpu_seconds=machine_cpu,
+        cores=os.cpu_count() or 1,
+        floor_insert_seconds=floor[0],
+        floor_index_seconds=floor[1],
+        floor_aggregate_seconds=floor[2],
     )
 
 

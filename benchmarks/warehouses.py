@@ -45,15 +45,21 @@ def sqlite_path(tag: str) -> Path:
     return BENCH / f"warehouse-{tag}.db"
 
 
-def fresh_warehouse(engine_name: str, cluster, tag: str) -> str:  # noqa: ANN001 - a devtools PgCluster
-    """An empty, migrated warehouse named ``tag`` on the engine (any previous one is dropped)."""
+def drop_warehouse(engine_name: str, cluster, tag: str) -> None:  # noqa: ANN001 - a devtools PgCluster
+    """Remove the warehouse named ``tag`` (its file, or its database)."""
     if engine_name == "sqlite":
-        db = sqlite_path(tag)
         for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
-        url = f"sqlite:///{db}"
+            Path(str(sqlite_path(tag)) + suffix).unlink(missing_ok=True)
     else:
         cluster.execute(f"DROP DATABASE IF EXISTS bench_{tag} WITH (FORCE)")
+
+
+def fresh_warehouse(engine_name: str, cluster, tag: str) -> str:  # noqa: ANN001 - a devtools PgCluster
+    """An empty, migrated warehouse named ``tag`` on the engine (any previous one is dropped)."""
+    drop_warehouse(engine_name, cluster, tag)
+    if engine_name == "sqlite":
+        url = f"sqlite:///{sqlite_path(tag)}"
+    else:
         cluster.execute(f"CREATE DATABASE bench_{tag}")
         url = cluster.url(f"bench_{tag}")
     upgrade(url)
