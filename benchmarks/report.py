@@ -86,6 +86,7 @@ def write_report(path: Path, report: dict) -> None:
             "built by the cockpit's own code. No reading, checking, mapping or hashing of source rows, no",
             "quarantine, no run records. *Floor ÷ raw* is therefore the best full ÷ raw any full load",
             "producing this warehouse could reach; *full ÷ floor* is what the ETL's own work costs on top.",
+            "What these figures mean for the targets, and their history: [etl-performance.md](etl-performance.md).",
             "",
             "| engine | insert with keys | index builds | event aggregate | floor | floor rows/s | floor ÷ raw | full ÷ floor |",
             "|---|---|---|---|---|---|---|---|",
