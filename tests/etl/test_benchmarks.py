@@ -1,0 +1,73 @@
+"""The ETL benchmark's baselines: the raw limit and the database floor measure the same rows the
+full load wrote, and the floor builds the same warehouse (rows, indexes, event aggregate)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from benchmarks import etl_bench
+from cockpit.etl import run_sources
+from cockpit.warehouse import indexes
+from cockpit.warehouse.db import engine_for
+
+TABLES = ["area", "event", "inspection"]  # what the test township's sources load
+_counter = itertools.count()
+
+
+@pytest.fixture
+def empty_url(township, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A second empty, migrated warehouse on the township's engine."""
+    if township.warehouse_url.startswith("sqlite"):
+        path = tmp_path / "floor.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        return f"sqlite:///{path}"
+    server = request.getfixturevalue("pg_server")
+    name = f"floor_{os.getpid()}_{next(_counter)}"
+    server.execute(f"CREATE DATABASE {name} TEMPLATE {request.getfixturevalue('_pg_template')}")
+    request.addfinalizer(lambda: (engine_for(server.url(name)).dispose(),
+                                  server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+    return server.url(name)
+
+
+def rows(engine, table: str, leave_out: tuple[str, ...] = ()) -> list[tuple]:
+    cols = [c["name"] for c in inspect(engine).get_columns(table) if c["name"] not in leave_out]
+    with engine.connect() as conn:
+        return sorted((tuple(r) for r in conn.execute(text(f"SELECT {', '.join(cols)} FROM {table}"))), key=repr)
+
+
+def test_the_floor_builds_the_warehouse_the_full_load_built(township, empty_url) -> None:
+    loaded = engine_for(township.warehouse_url)
+    results = run_sources(township.config(), loaded, full=True)
+    assert all(r.status == "success" for r in results) and sum(r.rows_loaded for r in results) > 0
+    floor = engine_for(empty_url)
+
+    seconds = etl_bench.floor_seconds(loaded, floor, TABLES)
+
+    assert len(seconds) == 3 and all(s >= 0 for s in seconds)
+    for table in TABLES:
+        assert rows(floor, table) == rows(loaded, table), table
+        assert {ix["name"] for ix in inspect(floor).get_indexes(table) if not ix.get("unique")} == \
+            {ix.name for ix in indexes.secondary_indexes(table)}
+    assert rows(floor, "agg_event_day", ("refreshed_at",)) == rows(loaded, "agg_event_day", ("refreshed_at",))
+    with floor.connect() as conn:  # the aggregate counts every event that is not a duplicate
+        counted = conn.execute(text("SELECT sum(n_reported) FROM agg_event_day")).scalar()
+        events = conn.execute(text("SELECT count(*) FROM event WHERE duplicate_of IS NULL")).scalar()
+    assert counted == events > 0
+
+
+def test_the_raw_limit_inserts_every_loaded_row_and_leaves_no_copy(township) -> None:
+    engine = engine_for(township.warehouse_url)
+    run_sources(township.config(), engine, full=True)
+    with engine.connect() as conn:
+        expected = sum(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES)
+
+    n, seconds = etl_bench.raw_insert_seconds(engine, TABLES)
+
+    assert n == expected > 0 and seconds > 0
+    assert not [t for t in inspect(engine).get_table_names() if t.startswith("raw_")]
