@@ -116,8 +116,11 @@ def test_phone_numbers() -> None:
 def test_address_resolves_village_and_group_within_the_named_township() -> None:
     idx = area_index()
     got = idx.grids_from_address(s("清溪镇青石村2组18号", "白沙镇青石村1组3号", "清溪镇柳溪村 1 组", "清溪镇青石村9组1号",
-                                   "清溪镇望月村1组", "青石村", None))
-    assert got.tolist() == ["33099900100102", "33099900200101", "33099900100201", None, None, None, None]
+                                   "清溪镇望月村1组", "青石村", None,
+                                   # 白沙镇 has no 柳溪村: the only 柳溪村 there is; two townships named: the first that has it
+                                   "白沙镇柳溪村1组", "白沙镇人民路, 原清溪镇青石村1组"))
+    assert got.tolist() == ["33099900100102", "33099900200101", "33099900100201", None, None, None, None,
+                            "33099900100201", "33099900100101"]
 
 
 def test_coordinates_resolve_by_point_in_polygon() -> None:
