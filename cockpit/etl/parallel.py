@@ -188,6 +188,9 @@ def _work(config: Config, sources: list[SourceConfig], since: list[str | None], 
                 return True
             except queue.Full:
                 continue
+        # nobody reads what the queue still holds: without this, the process would wait at its exit
+        # for its feeding thread to write those batches into a full pipe, forever once the loader is gone
+        out.cancel_join_thread()
         return False
 
     attempts = max(1, int(config.get("etl", "retry_attempts")))

@@ -14,6 +14,7 @@ from cockpit.warehouse import schema as s
 from cockpit.warehouse.db import engine_for
 from tests.etl.conftest import BAD_EVENTS, GOOD_EVENTS, SOURCES_TOML, T0
 from tests.etl.test_engine import by_source, snapshot
+from tests.tiny_source import make_source, source_block
 
 SMALL_BATCHES = "batch_size = 4\n"  # several batches per source, interleaved between the workers
 
@@ -168,7 +169,8 @@ if __name__ == "__main__":  # the workers import this script again
 """
 
 
-def test_workers_end_when_their_loading_process_is_killed(township, tmp_path) -> None:
+@pytest.mark.parametrize("batches", ["small", "larger than a pipe holds"])
+def test_workers_end_when_their_loading_process_is_killed(township, tmp_path, batches) -> None:
     import os
     import signal
     import subprocess
@@ -177,7 +179,11 @@ def test_workers_end_when_their_loading_process_is_killed(township, tmp_path) ->
 
     if not township.warehouse_url.startswith("sqlite"):
         pytest.skip("one engine is enough: the workers never touch the warehouse")
-    township.config(etl="batch_size = 1\nprepare_processes = 2\n")  # writes cockpit.toml
+    if batches == "small":
+        township.config(etl="batch_size = 1\nprepare_processes = 2\n")  # writes cockpit.toml
+    else:  # a worker's queue then still holds batches its feeding thread cannot write: it must not wait to flush them
+        make_source(tmp_path / "air.db", 40_000)
+        township.config(sources=source_block("air", tmp_path / "air.db"), etl="batch_size = 4000\nprepare_processes = 2\n")
     script = tmp_path / "loader.py"
     script.write_text(LOADER, encoding="utf-8")
     proc = subprocess.Popen([sys.executable, str(script), str(township.dir / "cockpit.toml")], stdout=subprocess.PIPE,
