@@ -38,7 +38,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "batch_size": 50000,
         "retry_attempts": 3,
         "retry_backoff_seconds": 2.0,
-        "prepare_processes": 2,  # worker processes preparing batches in a full pass (0: none)
+        "prepare_processes": 2,  # worker processes preparing a pass of several sources, or a full one (0: none)
         "stale_after_minutes": 60,
     },
     "scheduler": {

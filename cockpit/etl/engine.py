@@ -118,7 +118,7 @@ def _run_chosen(config: Config, engine: Engine, chosen: list[SourceConfig], resu
             context = load_context(config, engine)
         if src.target != "area" and now == datetime.now:  # (workers stamp batches with the clock)
             rest = chosen[i:]  # the area sources (first) are loaded: the grids are final
-            processes = parallel.processes_for(config, rest)
+            processes = parallel.processes_for(config, rest, full=full)
             if processes:
                 parallel.run(config, engine, rest, context, results, processes=processes, full=full, stop=stop)
                 return

@@ -44,8 +44,13 @@ DEPTH = 2  # prepared batches waiting per worker, at most
 POLL_SECONDS = 0.2
 
 
-def processes_for(config: Config, sources: list[SourceConfig]) -> int:
-    """How many worker processes a pass of ``sources`` uses (0: prepare in the loading process)."""
+def processes_for(config: Config, sources: list[SourceConfig], *, full: bool) -> int:
+    """How many worker processes a pass of ``sources`` uses (0: prepare in the loading process).
+    An incremental pass of one source (the scheduler's usual run) reads the few rows changed since
+    its watermark: starting a process and sending it the area registry would cost more than the
+    overlap of its preparing and writing gains."""
+    if len(sources) == 1 and not full:
+        return 0
     wanted = int(config.get("etl", "prepare_processes"))
     return max(0, min(wanted, len(sources)))
 

@@ -64,6 +64,30 @@ def test_a_full_pass_in_processes_loads_exactly_what_one_process_loads(township,
         assert conn.execute(text("SELECT count(*) FROM dq_issue")).scalar() == len(BAD_EVENTS) + 2 + 2
 
 
+def test_workers_prepare_passes_of_several_sources_or_full_ones_not_one_source_s_increment(township, monkeypatch) -> None:
+    calls: list[tuple[list[str], int]] = []
+    original = parallel.run
+
+    def spy(config, engine, sources, *args, processes, **kwargs):
+        calls.append(([src.name for src in sources], processes))
+        return original(config, engine, sources, *args, processes=processes, **kwargs)
+
+    monkeypatch.setattr(parallel, "run", spy)
+    config = township.config(etl=processes(2))
+    engine = engine_for(township.warehouse_url)
+    run_sources(config, engine, names=["areas"])
+    assert calls == []  # the area registry always loads in this process
+    run_sources(config, engine, names=["events"])  # the scheduler's run of one source: in this process
+    assert calls == []
+    township.execute("UPDATE ev SET myd = '4', upd = ? WHERE bh = 'E2'", (T0 + 20,))
+    changed = by_source(run_sources(config, engine, names=["events"]))
+    assert calls == [] and changed["events"].rows_loaded == 1
+    run_sources(config, engine, names=["events"], full=True)  # one source, read in full: one worker
+    assert calls == [(["events"], 1)]
+    run_sources(config, engine)  # several sources
+    assert calls[1:] == [(["events", "hazards"], 2)]
+
+
 def test_an_unavailable_source_is_retried_in_its_worker_and_fails_alone(township) -> None:
     township.csv.unlink()
     township.events_db.write_bytes(b"this is not a database" * 100)
