@@ -6,6 +6,9 @@
 - ``sqlite_url`` / ``pg_url``: the same on one engine.
 Fresh warehouses are cloned from a template migrated once per session, so each test pays
 milliseconds, not a migration.
+
+The session fails if it leaves orphaned processes of its own Python behind (a fork server or an ETL
+worker whose parent was killed and that never ended).
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import signal
+import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -22,6 +28,45 @@ from devtools.pgcluster import PgCluster, PgUnavailable, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 _counter = itertools.count()
+_SESSION_START = time.time()
+
+
+def _orphans() -> dict[int, str]:
+    """Processes of this Python started during the session whose parent is gone (re-parented to
+    init), with their command lines (Linux; empty elsewhere)."""
+    try:
+        boot = next(int(line.split()[1]) for line in open("/proc/stat") if line.startswith("btime"))
+    except (OSError, StopIteration):
+        return {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            cmd = open(f"/proc/{entry}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        state, ppid, started = fields[0], int(fields[1]), boot + int(fields[19]) / ticks
+        if state != "Z" and ppid == 1 and cmd.startswith(sys.executable + " ") and started >= _SESSION_START - 1:
+            found[int(entry)] = cmd
+    return found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    deadline = time.monotonic() + 15  # a process being stopped gets time to end
+    while (left := _orphans()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if left:
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        listing = "\n".join(f"  {pid}: {cmd[:160]}" for pid, cmd in left.items())
+        print(f"\nprocesses left behind by the tests (killed now):\n{listing}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
