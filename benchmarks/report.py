@@ -54,8 +54,16 @@ def write_report(path: Path, report: dict) -> None:
         )
     timed = [f for f in report["etl"] if f.write_seconds]
     if timed:
-        lines += [
-            "",
+        rows = []
+        for f in timed:
+            rest = f.full_seconds - f.write_seconds - f.index_seconds - f.hooks_seconds
+            cpu = "– | –"
+            if f.cores:
+                busy = f.machine_cpu_seconds / (f.full_seconds * f.cores)
+                cpu = f"{f.loader_cpu_seconds:.0f} s | {f.machine_cpu_seconds:.0f} s ({busy:.0%} of {f.cores} cores)"
+            rows.append(f"| {f.engine} | {f.full_seconds:.1f} s | {f.write_seconds:.1f} s | {f.index_seconds:.1f} s | "
+                        f"{f.hooks_seconds:.1f} s | {rest:.1f} s | {f.raw_seconds:.1f} s | {cpu} |")
+        lines += _explained_table([
             "Where the full load's time went in the loading process: writing the batches (rows, quarantine,",
             "watermark, run counts; one transaction each), building the secondary indexes of the tables",
             "loaded from empty, the after-load hooks (the event aggregate), and the rest (waiting for the",
@@ -63,22 +71,17 @@ def write_report(path: Path, report: dict) -> None:
             "rows into tables without any index. CPU: CPU-seconds spent during the full load by the loading",
             "process, and by the whole machine (the workers and the database server included), with the share",
             "of the machine's cores that was busy.",
-            "",
-            "| engine | full load | writing | index builds | after-load hooks | rest | raw limit (insert only) | CPU: loading process | CPU: machine (busy) |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for f in timed:
-            rest = f.full_seconds - f.write_seconds - f.index_seconds - f.hooks_seconds
-            cpu = "– | –"
-            if f.cores:
-                busy = f.machine_cpu_seconds / (f.full_seconds * f.cores)
-                cpu = f"{f.loader_cpu_seconds:.0f} s | {f.machine_cpu_seconds:.0f} s ({busy:.0%} of {f.cores} cores)"
-            lines.append(f"| {f.engine} | {f.full_seconds:.1f} s | {f.write_seconds:.1f} s | {f.index_seconds:.1f} s | "
-                         f"{f.hooks_seconds:.1f} s | {rest:.1f} s | {f.raw_seconds:.1f} s | {cpu} |")
+        ], ["engine", "full load", "writing", "index builds", "after-load hooks", "rest", "raw limit (insert only)",
+            "CPU: loading process", "CPU: machine (busy)"], rows)
     floored = [f for f in report["etl"] if f.floor_insert_seconds]
     if floored:
-        lines += [
-            "",
+        rows = []
+        for f in floored:
+            floor_rate = f.raw_rows / f.floor_seconds
+            rows.append(f"| {f.engine} | {f.floor_insert_seconds:.1f} s | {f.floor_index_seconds:.1f} s | "
+                        f"{f.floor_aggregate_seconds:.1f} s | {f.floor_seconds:.1f} s | {floor_rate:,.0f} | "
+                        f"{floor_rate / f.raw_rate:.2f} | {f.full_rate / floor_rate:.2f} |")
+        lines += _explained_table([
             "*Database floor*: the part of a full load no ETL can avoid, measured in the same run. The rows",
             "the full load wrote are inserted by the same fastest plain method as the raw limit, but into a",
             "fresh warehouse's own tables, which keep their primary keys and unique constraints (secondary",
@@ -87,19 +90,17 @@ def write_report(path: Path, report: dict) -> None:
             "quarantine, no run records. *Floor ÷ raw* is therefore the best full ÷ raw any full load",
             "producing this warehouse could reach; *full ÷ floor* is what the ETL's own work costs on top.",
             "What these figures mean for the targets, and their history: [etl-performance.md](etl-performance.md).",
-            "",
-            "| engine | insert with keys | index builds | event aggregate | floor | floor rows/s | floor ÷ raw | full ÷ floor |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for f in floored:
-            floor_rate = f.raw_rows / f.floor_seconds
-            lines.append(f"| {f.engine} | {f.floor_insert_seconds:.1f} s | {f.floor_index_seconds:.1f} s | "
-                         f"{f.floor_aggregate_seconds:.1f} s | {f.floor_seconds:.1f} s | {floor_rate:,.0f} | "
-                         f"{floor_rate / f.raw_rate:.2f} | {f.full_rate / floor_rate:.2f} |")
+        ], ["engine", "insert with keys", "index builds", "event aggregate", "floor", "floor rows/s", "floor ÷ raw",
+            "full ÷ floor"], rows)
     if report.get("screens"):
         lines += ["", *screens_section(report["screens"], report["scale"])]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _explained_table(text: list[str], header: list[str], rows: list[str]) -> list[str]:
+    """A paragraph, then a Markdown table with ``header`` over ``rows`` (lines already formatted)."""
+    return ["", *text, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header), *rows]
 
 
 def _ms(fig: ScreenFigures, name: str) -> str:
