@@ -37,7 +37,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -317,16 +317,6 @@ def sql_breakdown(engine: Any, call: Callable[[int], Any], clear: Callable[[], N
     return {k: v * 1000.0 / n for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}, wall * 1000.0 / n
 
 
-def _fix_today(day: date) -> None:
-    """Make the pages see ``day`` as today (the demo data's last day), wherever they imported it."""
-    import pages._common as common  # noqa: PLC0415
-
-    original = common.today
-    for name, module in list(sys.modules.items()):
-        if (name == "pages" or name.startswith("pages.")) and getattr(module, "today", None) is original:
-            module.today = lambda: day  # type: ignore[attr-defined]
-
-
 def measure(url: str, *, reps: int, warmup: int, engine_name: str, scale: str, today: date | None = None) -> ScreenFigures:
     if os.environ.get("COCKPIT_WAREHOUSE_URL") != url:
         raise RuntimeError("set COCKPIT_WAREHOUSE_URL before the app is imported (run this in its own process)")
@@ -336,8 +326,10 @@ def measure(url: str, *, reps: int, warmup: int, engine_name: str, scale: str, t
     from pages._common import engine  # noqa: PLC0415
     from queries import _base as query_base  # noqa: PLC0415
 
-    if today is not None:
-        _fix_today(today)
+    if today is not None:  # the pages see the demo data's last day as today
+        from cockpit import clock  # noqa: PLC0415
+
+        clock.pin(datetime.combine(today, datetime.min.time()).replace(hour=12))
     with engine().connect() as conn:
         events = conn.execute(text("SELECT count(*) FROM event")).scalar()
         agg_rows = conn.execute(text("SELECT count(*) FROM agg_event_day")).scalar()

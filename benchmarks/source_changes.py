@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import make_url
 
+from cockpit import clock
 from cockpit.config import Config, SourceConfig
 from cockpit.warehouse.targets import TARGETS
 
@@ -43,7 +44,7 @@ def change_share(config: Config, share: float, *, now: datetime | None = None) -
     Returns rows changed per table (``db:table``). Inserted rows copy existing ones under a new
     integer or text primary key, for fact tables keyed by source row; other tables get updates only.
     """
-    now = now or datetime.now()
+    now = now or clock.now()
     done: dict[str, int] = {}
     for (db, table), sources in _tables(config).items():
         src = sources[0]

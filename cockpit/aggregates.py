@@ -32,6 +32,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from cockpit import hooks
 from cockpit.warehouse import indexes
 from cockpit.warehouse import schema as s
+from cockpit import clock
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ _AGG_COLUMNS = [
 
 def refresh_event_days(engine: Engine, days: Iterable[date]) -> int:
     """Recompute ``agg_event_day`` for ``days`` only (one transaction). Returns the rows written."""
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now()
     a = s.agg_event_day
     written = 0
     # after a first load the aggregate is empty: it is filled without its secondary indexes, built after
@@ -190,7 +191,7 @@ def refresh_event_days(engine: Engine, days: Iterable[date]) -> int:
 
 def rebuild_event_days(engine: Engine) -> int:
     """Recompute the whole of ``agg_event_day`` (after a migration, or a full reconciliation)."""
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now()
     a = s.agg_event_day
     with engine.begin() as conn:
         conn.execute(delete(a))
@@ -226,7 +227,7 @@ def refresh_event_groups(engine: Engine, groups: Iterable[Group]) -> int:
     a second one; then the stored rows of the groups that differ from their new version (or have
     none: no events any more) are deleted, and the new rows not stored are inserted. All of it runs
     in the database, set by set. Returns the rows deleted plus the rows inserted."""
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now()
     a = s.agg_event_day
     rows = [{"day": d, "grid_code": grid, "category_code": cat, "channel": ch,
              "day_start": _midnight(d), "day_end": _midnight(d + timedelta(days=1))}

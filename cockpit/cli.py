@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 from sqlalchemy.exc import OperationalError
 
 from cockpit.config import ROOT, Config, ConfigError, load_config
+from cockpit import clock
 
 EXIT_CONFIG = 2
 
@@ -91,11 +92,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return 1
     seed = config.get("demo", "seed")
     if args.once:
-        from datetime import datetime
 
         from cockpit.demo import simulate_step
 
-        done = simulate_step(out, seed=seed, now=datetime.now())
+        done = simulate_step(out, seed=seed, now=clock.now())
         for source, change in sorted(done.items()):
             print(f"{source:<28} +{len(change.get('inserted', []))} new, {len(change.get('updated', []))} updated")
         return 0
@@ -273,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
                "overridden by environment (COCKPIT_<SECTION>_<KEY>, e.g. COCKPIT_WAREHOUSE_URL).",
     )
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: $COCKPIT_CONFIG or config/cockpit.toml)")
+    parser.add_argument("--as-of", metavar="TIME", help="pin the clock at this instant, China Standard Time "
+                        "(e.g. 2026-12-01T00:05:00; default: $COCKPIT_NOW, else the real time)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -348,6 +350,13 @@ def _setup_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
+    if args.as_of:
+        try:
+            clock.parse_instant(args.as_of)
+        except clock.ClockError as exc:
+            print(f"error: --as-of: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        os.environ[clock.ENV_NOW] = args.as_of  # the processes it starts (web workers, scheduler) see it too
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

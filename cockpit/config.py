@@ -29,6 +29,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "port": 8050,
         "workers": 2,
         "language": "zh",
+        "timezone": "Asia/Shanghai",  # period boundaries and display; stored times are wall times of this zone
+        "big_screen_period": "last30",  # the big screen's window: a rolling one, so it is never nearly empty
         "refresh_seconds": 60,
         "reload_minutes": 360,
         "demo": True,
@@ -181,6 +183,25 @@ def _check_url(file: Path, key: str, url: str) -> None:
                           "use a sqlite:/// or postgresql+psycopg:// URL")
 
 
+def _check_clock(file: Path, settings: dict[str, dict[str, Any]], env: dict[str, str]) -> None:
+    """The zone of every "now" and period boundary, and a pinned instant (``COCKPIT_NOW``) if any."""
+    from cockpit import clock
+    from cockpit.periods import PERIODS
+
+    try:
+        clock.set_timezone(settings["app"]["timezone"])
+    except clock.ClockError as exc:
+        raise ConfigError(file, "app.timezone", str(exc), 'write timezone = "Asia/Shanghai"') from None
+    if env.get(clock.ENV_NOW):
+        try:
+            clock.parse_instant(env[clock.ENV_NOW])
+        except clock.ClockError as exc:
+            raise ConfigError(f"${clock.ENV_NOW}", clock.ENV_NOW, str(exc), "unset it to follow the real time") from None
+    if settings["app"]["big_screen_period"] not in PERIODS or settings["app"]["big_screen_period"] == "custom":
+        raise ConfigError(file, "app.big_screen_period", f"unknown period {settings['app']['big_screen_period']!r}",
+                          "use one of: " + ", ".join(p for p in PERIODS if p != "custom"))
+
+
 def load_config(path: Path | str | None = None, env: dict[str, str] | None = None) -> Config:
     """Read, validate and return the configuration. Raises ``ConfigError``."""
     env = dict(os.environ if env is None else env)
@@ -242,6 +263,8 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     _check_url(Path(f"${url_env}") if url_env else file, "warehouse.url", settings["warehouse"]["url"])
     if settings["app"]["language"] not in ("zh", "en"):
         raise ConfigError(file, "app.language", f"unknown language {settings['app']['language']!r}", 'use "zh" or "en"')
+
+    _check_clock(file, settings, env)
 
     sources = {name: _source(name, block, f, placeholders) for name, (f, block) in raw_sources.items()}
     return Config(file=file, settings=settings, sources=sources)

@@ -16,7 +16,7 @@ import logging
 import signal
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -27,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from cockpit.config import Config
+from cockpit import clock
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +87,10 @@ def build_scheduler(config: Config, engine: Engine, stop: threading.Event) -> Bl
         "max_instances": 1,
         "misfire_grace_time": int(config.get("scheduler", "misfire_grace_seconds")),
     }
-    sched = BlockingScheduler(executors={"default": ThreadPoolExecutor(threads)}, job_defaults=options)
+    sched = BlockingScheduler(executors={"default": ThreadPoolExecutor(threads)}, job_defaults=options,
+                              timezone=clock.zone())  # cron times (02:30, Monday 07:30) are Beijing time
     enabled = [s for s in config.sources.values() if s.enabled]
-    now = datetime.now(sched.timezone)
+    now = clock.real_now()
     for i, src in enumerate(enabled):
         job_id = etl_job_id(src.name)
         sched.add_job(
@@ -99,13 +101,14 @@ def build_scheduler(config: Config, engine: Engine, stop: threading.Event) -> Bl
         )
     sc = config.settings["scheduler"]
     sched.add_job(
-        _guarded(FULL_RECONCILE_JOB, run_etl), CronTrigger(hour=sc["full_reconcile_hour"], minute=sc["full_reconcile_minute"]),
+        _guarded(FULL_RECONCILE_JOB, run_etl), CronTrigger(hour=sc["full_reconcile_hour"], minute=sc["full_reconcile_minute"], timezone=clock.zone()),
         args=(config, engine, stop, [s.name for s in enabled]), kwargs={"full": True},
         id=FULL_RECONCILE_JOB, name="ETL full reconciliation of every source (daily)", **options,
     )
     sched.add_job(
         _guarded(WEEKLY_JOB, run_weekly),
-        CronTrigger(day_of_week=sc["report_day_of_week"], hour=sc["report_hour"], minute=sc["report_minute"]),
+        CronTrigger(day_of_week=sc["report_day_of_week"], hour=sc["report_hour"], minute=sc["report_minute"],
+                    timezone=clock.zone()),
         args=(config, engine, stop), id=WEEKLY_JOB, name="weekly meeting report", **options,
     )
     return sched

@@ -1,14 +1,15 @@
-"""What every page needs: the warehouse engine, configuration, language and today's date."""
+"""What every page needs: the warehouse engine, configuration, language and the time."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from functools import lru_cache
 from typing import Mapping
 from urllib.parse import parse_qs, urlencode
 
 from sqlalchemy import Engine
 
+from cockpit import clock
 from cockpit.config import Config, load_config
 from cockpit.i18n import normalise
 from cockpit.warehouse.db import engine_for
@@ -40,8 +41,9 @@ def current_lang(explicit: str | None = None) -> str:
     return normalise(config().get("app", "language"))
 
 
-def today() -> date:
-    return date.today()
+def now() -> datetime:
+    """The clock's current time (``cockpit.clock``): pinned in tests and demos, China Standard Time."""
+    return clock.now()
 
 
 def query_of(search: str | None) -> dict[str, str]:

@@ -16,7 +16,7 @@ from cockpit.auth import audit_person_view, audit_request
 from cockpit.i18n import t
 from cockpit.reference import PERSON_TAGS
 from pages._access import guarded
-from pages._common import engine, today
+from pages._common import engine, now
 from pages._scope import current_scope
 from pages._widgets import data_table, panel
 from queries.people import care_counts, care_list, person_card
@@ -35,7 +35,7 @@ def _age(birth, on: date) -> str:  # noqa: ANN001
 
 
 def care_panel(grid_code: str, lang: str) -> html.Div:
-    db, scope, day = engine(), current_scope(), today()
+    db, scope, day = engine(), current_scope(), now().date()
     counts = care_counts(db, scope, grid_code, day)
     summary = html.Div([html.Span([_tag(r["tag"], lang), html.B(f" {r['n']}")], className="badge text-bg-light me-2")
                         for r in counts.to_dict("records")] or t("empty", lang), className="mb-2")
@@ -73,7 +73,7 @@ def open_card(cell: dict | None, state: dict | None):
         audit_person_view(conn, key, context=f"drill:{person['grid_code']}")
     tags = "、".join(_tag(x["tag"], lang) for x in person["tags"])
     fields = [("care.name", person["name"]), ("care.id", person["id_masked"]), ("care.phone", person["phone_masked"]),
-              ("care.age", _age(person["birth_date"], today())), ("care.address", person["address"]), ("care.tags", tags)]
+              ("care.age", _age(person["birth_date"], now().date())), ("care.address", person["address"]), ("care.tags", tags)]
     return html.Div([html.Dl([x for k, v in fields for x in (html.Dt(t(k, lang)), html.Dd(v or "—"))],
                              className="row-dl"),
                      html.Small(t("care.audited", lang), className="text-secondary")], className="card card-body",

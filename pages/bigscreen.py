@@ -7,15 +7,13 @@ goes stale. ``?kiosk=1`` hides navigation.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
 from cockpit.i18n import t
 from figures.charts import area_map, ranking_bar
-from pages._common import config, current_lang, engine, href, today
+from pages._common import config, current_lang, engine, href, now
 from pages._access import allowed, denied_notice, guarded
 from pages._scope import current_scope
 from pages._widgets import fmt, kpi_card
@@ -72,14 +70,15 @@ def _content(lang: str) -> dict:
             return {"boards": [empty] * 4, "map": area_map(pd.DataFrame(columns=["ring"]), lang=lang, dark=True),
                     "codes": [], "latest": empty, "orders": empty, "orders_head": "",
                     "ranking": ranking_bar(pd.DataFrame(), lang=lang, dark=True), "town": t("app.title", lang)}
-        here, day = town["code"], today()  # the screen shows one township even when the warehouse holds several
-        month, _ = parse_filters({"period": "month"}, day)
+        here, at = town["code"], now()  # the screen shows one township even when the warehouse holds several
+        day = at.date()
+        month, _ = parse_filters({"period": "month"}, at)
         shapes = areas.map_shapes(db, scope, here)
         latest = events.latest_events(db, scope, limit=10, area=here)
         dispatched = events.dispatched_on(db, scope, day, limit=10, area=here)
         counts = events.count_dispatched_on(db, scope, day, area=here)
         ranking = department_response_ranking(db, scope, month, area=here)
-        board_kpis = {b: kpis.board_kpis(db, scope, parse_filters({"period": "month"}, day, board=b)[0], here, limit=4)
+        board_kpis = {b: kpis.board_kpis(db, scope, parse_filters({"period": "month"}, at, board=b)[0], here, limit=4)
                       for b in BOARDS if scope.allows_board(b)}
     return {
         "boards": [_board_panel(b, lang, board_kpis.get(b)) for b in BOARDS],
@@ -113,7 +112,7 @@ def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.
             html.Div([html.Span(c["town"], className="big-town"), html.Span(t("app.title", lang), className="big-title")],
                      className="big-brand"),
             html.Nav(nav, className="big-nav"),
-            html.Div([html.Span(t("big.updated", lang) + " "), html.Span(datetime.now().strftime("%Y-%m-%d %H:%M"), id="big-clock")],
+            html.Div([html.Span(t("big.updated", lang) + " "), html.Span(now().strftime("%Y-%m-%d %H:%M"), id="big-clock")],
                      className="big-updated"),
         ], className="big-header"),
         html.Main([
@@ -157,7 +156,7 @@ def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.
 def refresh(_n: int, lang: str):
     c = _content(lang)
     return (*c["boards"], c["map"], c["codes"], fmt(c.get("open_total", 0)), c["latest"], c["orders"],
-            c["orders_head"], c["ranking"], datetime.now().strftime("%Y-%m-%d %H:%M"))
+            c["orders_head"], c["ranking"], now().strftime("%Y-%m-%d %H:%M"))
 
 
 @dash.callback(Output("big-go", "href"), Input("big-map", "clickData"), State("big-map-codes", "data"),

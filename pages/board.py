@@ -13,7 +13,7 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 from cockpit.i18n import name, t
 from cockpit.reference import BOARDS, CATEGORIES, INDICATORS
 from figures.charts import breakdown_bar, event_trend, indicator_trend
-from pages._common import current_lang, engine, href, today
+from pages._common import current_lang, engine, href, now
 from pages._access import allowed, denied_notice, guarded
 from pages._export import export_button
 from pages._scope import current_scope
@@ -39,7 +39,7 @@ def resolve_filters(query: dict, board: str | None, *, all_boards: bool = False)
     if board not in BOARDS and not (all_boards and board is None):
         bad.append("board")
         board = None if all_boards else next((b for b in BOARDS if current_scope().allows_board(b)), "safety")
-    f, more = parse_filters(query, today(), board=board)
+    f, more = parse_filters(query, now(), board=board)
     bad += more
     db, scope = engine(), current_scope()
     town = areas.home_township(db, scope)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, dash_table, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from cockpit.i18n import t
 from cockpit.reference import DEPARTMENTS
-from pages._common import config, current_lang, engine, href
+from pages._common import config, current_lang, engine, href, now
 from pages._access import allowed, denied_notice, guarded
 from pages._scope import current_scope
 from pages._widgets import data_table, notices, panel, timestamp
@@ -23,7 +22,7 @@ DEPARTMENT_NAMES = {d.code: {"zh": d.name_zh, "en": d.name_en} for d in DEPARTME
 def sources_rows(lang: str) -> list[dict]:
     cfg = config()
     declared = tuple((s.name, s.department, s.target) for s in cfg.sources.values())
-    df = gq.source_freshness(engine(), current_scope(), declared, datetime.now().replace(second=0, microsecond=0),
+    df = gq.source_freshness(engine(), current_scope(), declared, now().replace(second=0),
                              int(cfg.get("etl", "stale_after_minutes")))
     rows = []
     for r in df.to_dict("records"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Mapping
 
+from cockpit.periods import PERIODS, Span, comparison_key, current_span, previous_span
 from cockpit.reference import BOARDS, CATEGORIES, INDICATORS
 
-PERIODS = ("week", "month", "quarter", "year", "custom")
 _AREA_RE = re.compile(r"^\d{6,20}$")
 _MAX_CUSTOM_DAYS = 3 * 366
 
 
 @dataclass(frozen=True)
 class Filters:
-    """A resolved view: the half-open date range [start, end) and the optional narrowing filters."""
+    """A resolved view: the days ``[start, end)`` (a running period: up to today), the instant its
+    figures are taken at (``until``) and the optional narrowing filters."""
 
     period: str
     start: date
@@ -30,16 +31,36 @@ class Filters:
     grid: str | None = None
     category: str | None = None
     indicator: str | None = None
+    until: datetime | None = None  # None: the end of the last day
+    full_end: date | None = None  # the end of the whole period (after ``end`` while it runs)
 
     @property
     def area(self) -> str | None:
         """The narrowest area selected (grid, else village), or None for the whole township."""
         return self.grid or self.village
 
+    @property
+    def span(self) -> Span:
+        return Span(self.period, self.start, self.end, self.as_of, self.full_end or self.end)
+
+    @property
+    def as_of(self) -> datetime:
+        """The instant the view's figures are taken at: now for a running period, else its end."""
+        return self.until or datetime.combine(self.end, datetime.min.time())
+
+    @property
+    def running(self) -> bool:
+        return self.span.running
+
+    @property
+    def compare_key(self) -> str:
+        """Catalogue key of what the view is compared with ("较上月同期" …)."""
+        return comparison_key(self.span)
+
     def previous(self) -> "Filters":
-        """The same filters over the period just before this one (same length; calendar-aligned)."""
-        start, end = previous_range(self.period, self.start, self.end)
-        return replace(self, start=start, end=end)
+        """The same filters over what this view is compared with (``cockpit.periods.previous_span``)."""
+        p = previous_span(self.span)
+        return replace(self, start=p.start, end=p.end, until=p.until, full_end=p.full_end)
 
     def to_query(self) -> dict[str, str]:
         """The URL query parameters that reproduce these filters."""
@@ -54,35 +75,11 @@ class Filters:
         return q
 
 
-def period_range(period: str, today: date) -> tuple[date, date]:
-    """The current (calendar) period containing ``today``, as [start, end)."""
-    if period == "week":
-        start = today - timedelta(days=today.weekday())
-        return start, start + timedelta(days=7)
-    if period == "month":
-        start = today.replace(day=1)
-        return start, _add_months(start, 1)
-    if period == "quarter":
-        start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
-        return start, _add_months(start, 3)
-    if period == "year":
-        start = today.replace(month=1, day=1)
-        return start, start.replace(year=start.year + 1)
-    raise ValueError(f"unknown period {period!r}")
-
-
-def previous_range(period: str, start: date, end: date) -> tuple[date, date]:
-    if period == "week":
-        return start - timedelta(days=7), start
-    if period in ("month", "quarter", "year"):
-        months = {"month": 1, "quarter": 3, "year": 12}[period]
-        return _add_months(start, -months), start
-    return start - (end - start), start
-
-
-def _add_months(d: date, months: int) -> date:
-    m = d.month - 1 + months
-    return d.replace(year=d.year + m // 12, month=m % 12 + 1, day=1)
+def filters_for(period: str, now: datetime, *, start: date | None = None, end: date | None = None,
+                **narrowing: str | None) -> Filters:
+    """The filters of ``period`` as of ``now`` (``custom``: the days ``start`` to ``end`` exclusive)."""
+    sp = current_span(period, now, start=start, end=end)
+    return Filters(period, sp.start, sp.end, until=sp.until, full_end=sp.full_end, **narrowing)
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -92,7 +89,7 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
-def parse_filters(query: Mapping[str, str | None], today: date, *, default_period: str = "month",
+def parse_filters(query: Mapping[str, str | None], now: datetime, *, default_period: str = "month",
                   board: str | None = None) -> tuple[Filters, list[str]]:
     """Filters from URL parameters; returns (filters, names of parameters that were invalid and ignored)."""
     bad: list[str] = []
@@ -114,8 +111,7 @@ def parse_filters(query: Mapping[str, str | None], today: date, *, default_perio
             start, end = first, last + timedelta(days=1)
         else:
             period = default_period
-    if start is None:
-        start, end = period_range(period, today)
+    sp = current_span(period, now, start=start, end=end)
 
     b = query.get("board") or board
     if b is not None and b not in BOARDS:
@@ -135,4 +131,5 @@ def parse_filters(query: Mapping[str, str | None], today: date, *, default_perio
     grid = code("grid", lambda v: bool(_AREA_RE.match(v)) and (village is None or v.startswith(village)))
     category = code("category", lambda v: any(c.code == v and (b is None or c.board == b) for c in CATEGORIES))
     indicator = code("indicator", lambda v: any(i.code == v and (b is None or i.board == b) for i in INDICATORS))
-    return Filters(period, start, end, b, village, grid, category, indicator), bad
+    return Filters(period, sp.start, sp.end, b, village, grid, category, indicator, until=sp.until,
+                   full_end=sp.full_end), bad

@@ -7,6 +7,8 @@
 Fresh warehouses are cloned from a template migrated once per session, so each test pays
 milliseconds, not a migration.
 
+The clock is pinned for the whole session (``SUITE_NOW``, or ``COCKPIT_NOW`` when set).
+
 The session fails if it leaves orphaned processes of its own Python behind (a fork server or an ETL
 worker whose parent was killed and that never ended).
 """
@@ -23,6 +25,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+# The suite runs on a pinned clock (cockpit.clock), never on the machine's date: a mid-month weekday
+# by default; ``COCKPIT_NOW=2026-12-01T00:05:00 make test`` runs it as of another instant. Servers
+# the tests start inherit it.
+SUITE_NOW = "2026-11-18T10:30:00"
+os.environ.setdefault("COCKPIT_NOW", SUITE_NOW)
 
 from devtools.pgcluster import PgCluster, PgUnavailable, start_cluster
 

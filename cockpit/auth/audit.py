@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert
 
 from cockpit.privacy import mask_text
 from cockpit.warehouse.schema import audit_log
+from cockpit import clock
 
 
 def _json_default(value: Any) -> str:
@@ -33,7 +34,7 @@ def audit(conn: Connection, actor: str, action: str, obj_type: str | None = None
     actor = (actor or "?").replace("\x00", "")
     obj_id = str(obj_id).replace("\x00", "") if obj_id is not None else None
     conn.execute(insert(audit_log).values(
-        at=now or datetime.now(), actor=actor[:64], action=action[:48],
+        at=now or clock.now(), actor=actor[:64], action=action[:48],
         obj_type=obj_type[:32] if obj_type else None,
         obj_id=mask_text(obj_id)[:200] if obj_id is not None else None,
         detail=mask_text(text), ip=(ip or None) and ip[:64],

@@ -37,6 +37,7 @@ from cockpit.config import Config
 from cockpit import i18n
 from cockpit.i18n import normalise
 from cockpit.scope import Scope
+from cockpit.clock import now as clock_now
 
 EXTENSION = "cockpit_auth"
 LANG_COOKIE = "cockpit_lang"  # the screens' language cookie
@@ -68,7 +69,7 @@ class AuthState:
 
 
 def install(server: flask.Flask, config: Config, engine: Engine, *,
-            clock: Callable[[], datetime] = datetime.now, env: dict[str, str] | None = None) -> None:
+            clock: Callable[[], datetime] = clock_now, env: dict[str, str] | None = None) -> None:
     """Put login, sessions, CSRF, kiosk access and the privacy filter on ``server``.
 
     Raises ``ProductionRefused`` in production mode (``COCKPIT_ENV=production``) if a demo secret,
@@ -137,7 +138,7 @@ def request_now() -> datetime:
         return flask.g.cockpit_now
     if flask.has_app_context() and EXTENSION in flask.current_app.extensions:
         return _state().clock()
-    return datetime.now()
+    return clock_now()
 
 
 def _lang() -> str:

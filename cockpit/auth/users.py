@@ -19,6 +19,7 @@ from cockpit.auth.passwords import generate_password, hash_password, verify_pass
 from cockpit.auth.sessions import end_user_sessions
 from cockpit.reference import BOARDS, DEPARTMENTS
 from cockpit.warehouse.schema import area, user_account
+from cockpit import clock
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 GRID_CODE_RE = re.compile(r"^\d{6,20}$")
@@ -102,7 +103,7 @@ def create_user(conn: Connection, username: str, password: str, role: str, *, ac
         pw_hash = hash_password(password)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    now = now or datetime.now()
+    now = now or clock.now()
     values = dict(
         username=name, display_name=(display_name or name)[:80], role=role,
         board=board if role == roles.BOARD_HEAD else None,
@@ -147,7 +148,7 @@ def set_disabled(conn: Connection, username: str, disabled: bool, *, actor: str,
                  ip: str | None = None) -> User:
     """Disable (or re-enable) a user; a disabled user's sessions stop working at their next request."""
     user = _require(conn, username)
-    now = now or datetime.now()
+    now = now or clock.now()
     conn.execute(update(user_account).where(user_account.c.id == user.id).values(disabled=disabled, updated_at=now))
     if disabled:
         end_user_sessions(conn, user.id, now)
@@ -163,7 +164,7 @@ def reset_password(conn: Connection, username: str, new_password: str, *, actor:
         pw_hash = hash_password(new_password)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    now = now or datetime.now()
+    now = now or clock.now()
     conn.execute(update(user_account).where(user_account.c.id == user.id).values(
         password_hash=pw_hash, must_change_password=must_change_password, demo_password=None, updated_at=now))
     end_user_sessions(conn, user.id, now)
@@ -183,7 +184,7 @@ def change_own_password(conn: Connection, username: str, old_password: str, new_
         pw_hash = hash_password(new_password)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    now = now or datetime.now()
+    now = now or clock.now()
     conn.execute(update(user_account).where(user_account.c.id == user.id).values(
         password_hash=pw_hash, must_change_password=False, demo_password=None, updated_at=now))
     audit(conn, user.username, "user.change_password", "user", user.username, {}, ip=ip, now=now)

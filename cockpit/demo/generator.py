@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +13,7 @@ import numpy as np
 from cockpit.demo import events, readings, registry, services
 from cockpit.demo.defects import inject, source_decls, sources_of
 from cockpit.demo.store import TableData, format_rows, write_csv, write_sql
+from cockpit import clock
 from cockpit.demo.world import SCALES, World
 
 MANIFEST = "manifest.json"
@@ -27,10 +28,10 @@ BUILDERS = [
 ]
 
 
-def generate(out_dir: Path, *, scale: str = "town", seed: int = 20261126, today: date | None = None,
+def generate(out_dir: Path, *, scale: str = "town", seed: int = 20261126, now: datetime | date | None = None,
              overwrite: bool = False) -> dict:
     """Write one SQLite database per department (plus one GBK CSV ledger and ``manifest.json``) into
-    ``out_dir`` and return the manifest. History ends at ``today`` 00:00 (default: the current date).
+    ``out_dir`` and return the manifest. History ends at ``now`` (default: the clock's; a date: its 00:00).
     Refuses to write into a non-empty directory unless ``overwrite`` is true."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)}")
@@ -40,8 +41,8 @@ def generate(out_dir: Path, *, scale: str = "town", seed: int = 20261126, today:
             raise FileExistsError(f"{out_dir} is not empty: pass overwrite=True (or --overwrite) to replace it")
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    today = today or date.today()
-    world = World(SCALES[scale], seed, today)
+    world = World(SCALES[scale], seed, clock.now() if now is None else now)
+    today = world.end.date()
     decls = source_decls()
     counts: dict[str, int] = {}
     bad_rows: list[dict] = []
@@ -84,6 +85,7 @@ def generate(out_dir: Path, *, scale: str = "town", seed: int = 20261126, today:
         "scale": scale,
         "seed": seed,
         "today": today.isoformat(),
+        "now": world.end.isoformat(),
         "counts": dict(sorted(counts.items())),
         "bad_rows": bad_rows,
     }

@@ -7,7 +7,7 @@ import json
 import random
 import sqlite3
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,11 +16,12 @@ from cockpit.demo.defects import source_decls, sources_of
 from cockpit.demo.generator import MANIFEST
 from cockpit.demo.store import FORMATTERS, TableData, format_rows, from_epoch, read_csv, write_csv
 from cockpit.demo.world import SCALES, World
+from cockpit import clock
 
 
 @lru_cache(maxsize=2)
-def _world(scale: str, seed: int, today: str) -> World:
-    return World(SCALES[scale], seed, date.fromisoformat(today))
+def _world(scale: str, seed: int, now: str) -> World:
+    return World(SCALES[scale], seed, datetime.fromisoformat(now))
 
 
 def _parse(fmt: str, raw) -> datetime:
@@ -61,7 +62,7 @@ def simulate_step(out_dir: Path, *, seed: int, now: datetime) -> dict:
     """Append and update records once, as of ``now``. Returns {source: {"inserted": [keys], "updated": [keys]}}."""
     out_dir = Path(out_dir)
     manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-    w = _world(manifest["scale"], manifest["seed"], manifest["today"])
+    w = _world(manifest["scale"], manifest["seed"], manifest.get("now") or manifest["today"])
     rng = random.Random(f"{seed}:{now.isoformat()}")
     bad: dict[str, set] = {}
     for b in manifest["bad_rows"]:
@@ -236,6 +237,6 @@ def simulate(out_dir: Path, *, interval_seconds: float, seed: int, stop: threadi
     stop = stop or threading.Event()
     step = 0
     while not stop.is_set():
-        simulate_step(out_dir, seed=seed + step, now=datetime.now())
+        simulate_step(out_dir, seed=seed + step, now=clock.now())
         step += 1
         stop.wait(interval_seconds)

@@ -70,10 +70,15 @@ _TRADE = {"A": "农业开发", "C": "机械制造", "E": "建筑工程", "F": "�
 
 
 class World:
-    def __init__(self, scale: Scale, seed: int, today: date) -> None:
+    def __init__(self, scale: Scale, seed: int, now: datetime | date) -> None:
+        """The township as of ``now`` (a date: its 00:00): whole days of history up to that day, and
+        every lifecycle step up to the instant itself (an event open then is open in the sources)."""
         self.scale, self.seed = scale, seed
-        self.end = datetime.combine(today, datetime.min.time())  # history runs up to today 00:00
-        self.start = self.end - timedelta(days=scale.days)
+        if not isinstance(now, datetime):
+            now = datetime.combine(now, datetime.min.time())
+        today = now.date()
+        self.end = now.replace(microsecond=0)
+        self.start = datetime.combine(today, datetime.min.time()) - timedelta(days=scale.days)
         self.map = Map(scale.townships, seed)
         rng = random.Random(seed * 31 + 7)
         self.persons: list[Person] = []

@@ -2,8 +2,8 @@
 
 Public API (the CLI and the scheduler call these)::
 
-    run_sources(config, engine, *, names=None, full=False, stop=None, now=datetime.now) -> list[RunResult]
-    run_source(config, engine, source, *, full=False, stop=None, now=datetime.now) -> RunResult
+    run_sources(config, engine, *, names=None, full=False, stop=None, now=clock.now) -> list[RunResult]
+    run_source(config, engine, source, *, full=False, stop=None, now=clock.now) -> RunResult
     mark_abandoned_runs(engine) -> int
 
 Modules: ``extract`` (read sources in batches from the watermark), ``parse`` (dates, check digits),

@@ -31,6 +31,7 @@ from cockpit.etl.steps import Batch, Context, output_rows, standardise
 from cockpit.warehouse import indexes
 from cockpit.warehouse import schema as s
 from cockpit.warehouse.targets import TARGETS
+from cockpit import clock
 
 log = logging.getLogger(__name__)
 LINEAGE_KEY = ("src_source", "src_key")
@@ -81,7 +82,7 @@ def load_context(config: Config, engine: Engine) -> Context:
 
 
 def run_sources(config: Config, engine: Engine, *, names: list[str] | None = None, full: bool = False,
-                stop: threading.Event | None = None, now: Callable[[], datetime] = datetime.now) -> list[RunResult]:
+                stop: threading.Event | None = None, now: Callable[[], datetime] = clock.now) -> list[RunResult]:
     """Run every enabled source (or the ``names`` given), area sources first, each isolated: a failing
     source is recorded with its error and the others go on. After the pass, if any rows loaded, the
     after-load hooks run. Sources not yet started when ``stop`` is set are skipped. A table that is
@@ -116,7 +117,7 @@ def _run_chosen(config: Config, engine: Engine, chosen: list[SourceConfig], resu
             break
         if context is None:
             context = load_context(config, engine)
-        if src.target != "area" and now == datetime.now:  # (workers stamp batches with the clock)
+        if src.target != "area" and now == clock.now:  # (workers stamp batches with the clock)
             rest = chosen[i:]  # the area sources (first) are loaded: the grids are final
             processes = parallel.processes_for(config, rest, full=full)
             if processes:
@@ -129,7 +130,7 @@ def _run_chosen(config: Config, engine: Engine, chosen: list[SourceConfig], resu
 
 
 def run_source(config: Config, engine: Engine, source: SourceConfig, *, full: bool = False,
-               stop: threading.Event | None = None, now: Callable[[], datetime] = datetime.now,
+               stop: threading.Event | None = None, now: Callable[[], datetime] = clock.now,
                context: Context | None = None) -> RunResult:
     """One source run in this process, recorded in ``etl_run``. Never raises for a source's own failure."""
     result = begin_run(engine, source, full=full, now=now)

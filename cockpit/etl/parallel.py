@@ -27,7 +27,6 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -37,6 +36,7 @@ from cockpit.etl import engine as etl
 from cockpit.etl import watermark
 from cockpit.etl.extract import SourceUnavailable
 from cockpit.etl.steps import Context
+from cockpit import clock
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def _receive(engine: Engine, state: list[_Source], out: Any, workers: list, *, f
         if kind == "exit":
             exited += 1
         elif kind == "begin":
-            st.result = etl.begin_run(engine, st.config, full=full, now=datetime.now)
+            st.result = etl.begin_run(engine, st.config, full=full, now=clock.now)
             st.fresh = st.result.watermark_after is None
         elif st.done:  # the source failed while writing: the rest of its batches is dropped
             continue
@@ -141,7 +141,7 @@ def _receive(engine: Engine, state: list[_Source], out: Any, workers: list, *, f
 
 def _finish(engine: Engine, st: _Source, status: str, error: str | None) -> None:
     st.result.status, st.result.error = status, error
-    etl.finish_run(engine, st.result, now=datetime.now)
+    etl.finish_run(engine, st.result, now=clock.now)
     st.done = True
 
 
@@ -208,7 +208,7 @@ def _work(config: Config, sources: list[SourceConfig], since: list[str | None], 
             return
         for attempt in range(1, attempts + 1):
             try:
-                for p in etl.prepare_batches(config, source, context, since[i], full=full, now=datetime.now,
+                for p in etl.prepare_batches(config, source, context, since[i], full=full, now=clock.now,
                                              copy_text=copy_text):
                     if not send(("batch", i, p)):
                         return

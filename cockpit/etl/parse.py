@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from cockpit.privacy import _CREDIT_ALPHABET, _CREDIT_WEIGHTS, _ID_WEIGHTS
+from cockpit import clock
 
-LOCAL_TZ = "Asia/Shanghai"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # SQLAlchemy's own SQLite storage formats: strings compare correctly with bound parameters
 DATETIME_STORAGE = "%Y-%m-%d %H:%M:%S.%f"
@@ -132,7 +132,7 @@ def _parse_distinct(v: pd.Series, fmt: str) -> pd.Series:
         num = pd.to_numeric(v, errors="coerce")
         num = num.where(num.abs() < (1e11 if fmt == "epoch" else 1e14))
         ts = pd.to_datetime(num, unit="s" if fmt == "epoch" else "ms", utc=True, errors="coerce")
-        parsed = ts.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+        parsed = ts.dt.tz_convert(clock.zone()).dt.tz_localize(None)
     elif fmt == "cn_date":
         parts = v.str.extract(_CN_DATE)
         frame = pd.DataFrame({
@@ -153,7 +153,7 @@ def _parse_distinct(v: pd.Series, fmt: str) -> pd.Series:
     elif fmt == "iso":
         parsed = pd.to_datetime(v, format="ISO8601", errors="coerce")
         if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+            parsed = parsed.dt.tz_convert(clock.zone()).dt.tz_localize(None)
     else:
         parsed = pd.to_datetime(v, format=fmt, errors="coerce")
     return parsed.astype("datetime64[ns]")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, update
 
 from cockpit.warehouse.schema import etl_run
+from cockpit import clock
 
 
 def start(engine: Engine, source: str, *, full: bool, watermark: str | None, now: datetime) -> int:
@@ -30,5 +31,5 @@ def mark_abandoned_runs(engine: Engine, now: datetime | None = None) -> int:
     holding its single-instance lock, at start-up). Returns how many were marked."""
     with engine.begin() as conn:
         return conn.execute(update(etl_run).where(etl_run.c.status == "running").values(
-            status="abandoned", ended_at=now or datetime.now(),
+            status="abandoned", ended_at=now or clock.now(),
             error="the process running this load stopped before it finished")).rowcount

@@ -12,5 +12,5 @@ SEED = 20261126
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "sources"
-    generate(out, scale="tiny", seed=SEED, today=TODAY)
+    generate(out, scale="tiny", seed=SEED, now=TODAY)
     return out

@@ -18,19 +18,19 @@ def _files(d):
 
 def test_same_seed_gives_identical_bytes(tiny_dir, tmp_path):
     again = tmp_path / "again"
-    generate(again, scale="tiny", seed=SEED, today=TODAY)
+    generate(again, scale="tiny", seed=SEED, now=TODAY)
     assert _files(again) == _files(tiny_dir)
     other = tmp_path / "other"
-    generate(other, scale="tiny", seed=SEED + 1, today=TODAY)
+    generate(other, scale="tiny", seed=SEED + 1, now=TODAY)
     assert _files(other)["police.db"] != _files(tiny_dir)["police.db"]
 
 
 def test_refuses_a_non_empty_directory_unless_told(tmp_path):
     (tmp_path / "keep.txt").write_text("x")
     with pytest.raises(FileExistsError):
-        generate(tmp_path, scale="tiny", today=TODAY)
+        generate(tmp_path, scale="tiny", now=TODAY)
     assert (tmp_path / "keep.txt").exists()
-    generate(tmp_path, scale="tiny", today=TODAY, overwrite=True)
+    generate(tmp_path, scale="tiny", now=TODAY, overwrite=True)
     assert not (tmp_path / "keep.txt").exists()
     assert (tmp_path / "manifest.json").exists()
 
@@ -114,6 +114,6 @@ def test_id_numbers_are_unique_across_the_county():
 
     # enough residents that townships drawing their numbers alone would give some twice (about 60)
     world = World(Scale(townships=4, residents=20000, enterprises=5, days=10, rate=0.1, elderly=5, sensor_days=1),
-                  seed=7, today=date(2026, 11, 26))
+                  seed=7, now=date(2026, 11, 26))
     ids = [p.id_number for p in world.persons]
     assert len(ids) == 4 * 20000 and len(set(ids)) == len(ids)

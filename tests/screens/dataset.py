@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert
 
+from cockpit import clock
 from cockpit.aggregates import rebuild_event_days
 from cockpit.reference import CATEGORIES
 from cockpit.warehouse import schema as s
@@ -16,21 +17,33 @@ from cockpit.warehouse.db import engine_for
 TOWNSHIP = "330999001"
 VILLAGES = {"330999001001": "青石村", "330999001002": "柳溪村"}
 GRIDS = {v + f"{i:02d}": f"{name}第{i}网格" for v, name in VILLAGES.items() for i in (1, 2)}
-NOW = datetime.now().replace(minute=0, second=0, microsecond=0)
+NOW = clock.now().replace(minute=0, second=0)
 TODAY = NOW.date()
 
 
 def _lineage(source: str, key: str, run: int = 1) -> dict:
-    return {"src_source": source, "src_key": key, "src_run_id": run, "row_hash": "x" * 32, "loaded_at": NOW}
+    return {"src_source": source, "src_key": key, "src_run_id": run, "row_hash": "x" * 32, "loaded_at": clock.now()}
+
+
+def months_before(now: datetime, n: int) -> list[date]:
+    """The first days of the ``n`` months before ``now``'s month, oldest first."""
+    first = now.date().replace(day=1)
+    out = []
+    for _ in range(n):
+        first = (first - timedelta(days=1)).replace(day=1)
+        out.append(first)
+    return out[::-1]
 
 
 def _square(x: float, y: float, w: float, h: float) -> str:
     return json.dumps({"type": "Polygon", "coordinates": [[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]]})
 
 
-def build(url: str, *, events: int = 240, seed: int = 7) -> None:
-    """Fill the warehouse at ``url``: areas with polygons, events over 90 days, indicators, sensors,
-    service applications, ETL runs and quarantined rows; then build the aggregates."""
+def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = None) -> None:
+    """Fill the warehouse at ``url``: areas with polygons, events over the 90 days before ``now`` (the
+    clock's, by default), indicators for the 11 months before, sensors, service applications, ETL runs
+    and quarantined rows; then build the aggregates."""
+    NOW = (now or clock.now()).replace(minute=0, second=0)  # noqa: N806 - the module's NOW, for this build
     engine = engine_for(url)
     rng = random.Random(seed)
     areas = [{"code": TOWNSHIP, "name": "清溪镇", "level": "township", "parent_code": "330999", "seq": 1,
@@ -71,10 +84,10 @@ def build(url: str, *, events: int = 240, seed: int = 7) -> None:
                    "duplicate_of": 1 if n % 37 == 5 else None, **_lineage("hotline", f"E{n}")})
     iv = []
     for code, base in (("sanhui_yike_rate", 92.0), ("industrial_output", 5000.0), ("family_doctor_rate", 70.0)):
-        for m in range(1, 12):
+        for m, first in enumerate(months_before(NOW, 11), start=1):
             for v in VILLAGES:
-                iv.append({"indicator_code": code, "area_code": v, "period_start": date(2026, m, 1),
-                           "value": base + m + (1 if v.endswith("2") else 0), **_lineage("stats", f"{code}|{v}|{m}")})
+                iv.append({"indicator_code": code, "area_code": v, "period_start": first,
+                           "value": base + m + (1 if v.endswith("2") else 0), **_lineage("stats", f"{code}|{v}|{first}")})
     sensors = [{"sensor_id": "AQ1", "metric": "pm25", "ts": NOW - timedelta(hours=h), "value": 30.0 + h % 20,
                 "grid_code": list(GRIDS)[0], **_lineage("ecology", f"AQ1|{h}")} for h in range(0, 24 * 70, 6)]
     apps = [{"service_code": "S1", "service_name": "低保申请", "department_code": "civil_affairs",

@@ -38,7 +38,7 @@ def _rows(engine, sql: str, **params):
 
 
 def _quarter():
-    f, bad = parse_filters({"period": "quarter"}, TODAY, board="safety")
+    f, bad = parse_filters({"period": "quarter"}, NOW, board="safety")
     assert bad == []
     return f
 
@@ -113,7 +113,7 @@ def test_after_load_hook_refreshes_only_touched_days(wh):
     day = row[1].date() if isinstance(row[1], datetime) else date.fromisoformat(str(row[1])[:10])
     other_day = _rows(wh, "SELECT MIN(day) FROM agg_event_day")[0][0]
     before_other = _rows(wh, "SELECT refreshed_at FROM agg_event_day WHERE day = :d", d=other_day)
-    day_f, _ = parse_filters({"period": "custom", "start": day.isoformat(), "end": day.isoformat()}, TODAY)
+    day_f, _ = parse_filters({"period": "custom", "start": day.isoformat(), "end": day.isoformat()}, NOW)
     open_before = events.event_totals.uncached(wh, EVERYTHING, day_f)["n_open"]
     with wh.begin() as conn:
         conn.execute(text("UPDATE event SET status = 'resolved', resolved_at = :t WHERE id = :i"), {"t": NOW, "i": row[0]})
@@ -124,15 +124,16 @@ def test_after_load_hook_refreshes_only_touched_days(wh):
 
 
 def test_indicator_series_combines_villages(wh):
+    last = dataset.months_before(NOW, 11)[-1]
     s = indicators.indicator_series(wh, EVERYTHING, TOWNSHIP, board="party")
-    nov = s[(s["code"] == "sanhui_yike_rate") & (s["period_start"] == "2026-11-01")]
+    nov = s[(s["code"] == "sanhui_yike_rate") & (s["period_start"] == last.isoformat())]
     raw = _rows(wh, "SELECT AVG(value) FROM indicator_value WHERE indicator_code = 'sanhui_yike_rate' AND period_start = :d",
-                d=date(2026, 11, 1))[0][0]
+                d=last)[0][0]
     assert float(nov.iloc[0]["value"]) == pytest.approx(raw)  # a rate is averaged over villages
     out = indicators.indicator_series(wh, EVERYTHING, TOWNSHIP, board="economy")
     total = _rows(wh, "SELECT SUM(value) FROM indicator_value WHERE indicator_code = 'industrial_output' AND period_start = :d",
-                  d=date(2026, 11, 1))[0][0]
-    assert float(out[out["period_start"] == "2026-11-01"].iloc[0]["value"]) == pytest.approx(total)  # an amount adds up
+                  d=last)[0][0]
+    assert float(out[out["period_start"] == last.isoformat()].iloc[0]["value"]) == pytest.approx(total)  # an amount adds up
 
 
 def test_source_freshness_flags_stale_and_failed(wh):
@@ -151,7 +152,7 @@ def test_lineage_of_a_record(wh):
     got = governance.lineage(wh, EVERYTHING, "event", str(ev[0]))
     assert got["src_source"] == "hotline" and got["src_key"] == ev[1] and got["src_run_id"] == 1
     assert got["run_status"] == "success"
-    key = f"sanhui_yike_rate|{list(VILLAGES)[0]}|2026-03-01"
+    key = f"sanhui_yike_rate|{list(VILLAGES)[0]}|{dataset.months_before(NOW, 11)[0]}"
     assert governance.lineage(wh, EVERYTHING, "indicator_value", key)["src_source"] == "stats"
     assert governance.lineage(wh, EVERYTHING, "event", "not-a-number") is None
     with pytest.raises(ValueError):
@@ -171,9 +172,9 @@ def test_cache_is_invalidated_by_a_new_etl_run(wh):
 
 
 def test_parse_filters_falls_back_and_names_bad_parameters():
-    today = date(2026, 11, 26)
+    today = datetime(2026, 11, 26, 9, 0)
     f, bad = parse_filters({"period": "fortnight", "village": "x'; drop", "category": "ECO-NOISE"}, today, board="safety")
-    assert (f.period, f.start, f.end) == ("month", date(2026, 11, 1), date(2026, 12, 1))
+    assert (f.period, f.start, f.end, f.full_end) == ("month", date(2026, 11, 1), date(2026, 11, 27), date(2026, 12, 1))
     assert bad == ["period", "village", "category"]  # ECO-NOISE belongs to another board
     f, bad = parse_filters({"period": "custom", "start": "2026-02-01", "end": "2026-02-10"}, today)
     assert bad == [] and (f.start, f.end) == (date(2026, 2, 1), date(2026, 2, 11))

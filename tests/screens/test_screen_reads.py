@@ -15,7 +15,7 @@ from queries import _base, departments, indicators, kpis
 from queries._base import cached, clear_cache, reading
 from queries.filters import parse_filters
 from tests.screens import dataset
-from tests.screens.dataset import GRIDS, TODAY, TOWNSHIP, VILLAGES
+from tests.screens.dataset import GRIDS, NOW, TODAY, TOWNSHIP, VILLAGES
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def _kpi(df, key: str) -> dict:
 
 
 def test_sensor_and_service_kpis_match_raw_sql(wh):
-    f, _ = parse_filters({"period": "month"}, TODAY, board="economy")
+    f, _ = parse_filters({"period": "month"}, NOW, board="economy")
     got = _kpi(kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP), "kpi.pm25")
     for value, period in ((got["value"], f), (got["previous"], f.previous())):
         a, b = _bounds(period)
@@ -53,7 +53,7 @@ def test_sensor_and_service_kpis_match_raw_sql(wh):
         _one(wh, "SELECT AVG(value) FROM sensor_reading WHERE metric = 'pm25' AND ts >= :a AND ts < :b", a=a, b=b))
     assert indicators.sensor_mean(wh, EVERYTHING, "pm25", f, area=second) is None
 
-    f, _ = parse_filters({"period": "month"}, TODAY, board="services")
+    f, _ = parse_filters({"period": "month"}, NOW, board="services")
     got = kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP)
     a, b = _bounds(f)
     where = "submitted_at >= :a AND submitted_at < :b"
@@ -66,7 +66,7 @@ def test_sensor_and_service_kpis_match_raw_sql(wh):
 
 
 def test_indicator_kpis_are_the_latest_month_and_the_one_before(wh):
-    f, _ = parse_filters({"period": "month"}, TODAY, board="party")
+    f, _ = parse_filters({"period": "month"}, NOW, board="party")
     row = _kpi(kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP), "sanhui_yike_rate")
     latest = _one(wh, "SELECT MAX(period_start) FROM indicator_value WHERE indicator_code = 'sanhui_yike_rate' "
                       "AND period_start < :end", end=f.end)
@@ -78,7 +78,7 @@ def test_indicator_kpis_are_the_latest_month_and_the_one_before(wh):
     assert row["previous"] == pytest.approx(_one(wh, mean, d=before))
     # one village: its own values
     village = list(VILLAGES)[1]
-    f_v, _ = parse_filters({"period": "month", "village": village}, TODAY, board="party")
+    f_v, _ = parse_filters({"period": "month", "village": village}, NOW, board="party")
     row = _kpi(kpis.board_kpis(wh, EVERYTHING, f_v, village), "sanhui_yike_rate")
     own = "SELECT value FROM indicator_value WHERE indicator_code = 'sanhui_yike_rate' AND period_start = :d AND area_code = :v"
     assert row["value"] == pytest.approx(_one(wh, own, d=latest, v=village))
@@ -86,7 +86,7 @@ def test_indicator_kpis_are_the_latest_month_and_the_one_before(wh):
 
 
 def test_the_ranking_of_an_area_counts_only_its_events(wh):
-    f, _ = parse_filters({"period": "quarter"}, TODAY)
+    f, _ = parse_filters({"period": "quarter"}, NOW)
     village = list(VILLAGES)[0]
     got = departments.department_response_ranking(wh, EVERYTHING, f, area=village).set_index("code")
     a, b = _bounds(f)
@@ -108,7 +108,7 @@ def test_a_screens_reads_share_one_connection_and_one_data_version(wh):
     def count(conn, cursor, statement, *args):  # noqa: ANN001
         statements.append(statement)
 
-    f, _ = parse_filters({"period": "month"}, TODAY, board="safety")
+    f, _ = parse_filters({"period": "month"}, NOW, board="safety")
     alone = kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP)
     clear_cache()
     event.listen(wh, "before_cursor_execute", count)
@@ -118,7 +118,7 @@ def test_a_screens_reads_share_one_connection_and_one_data_version(wh):
             version_reads = sum("etl_run" in st for st in statements)
             conn.execute(text("INSERT INTO etl_run (id, source, \"full\", started_at, status, attempts, rows_read, "
                               "rows_loaded, rows_rejected) VALUES (98, 'hotline', false, :t, 'running', 1, 0, 0, 0)"),
-                         {"t": datetime.now()})
+                         {"t": NOW})
             conn.commit()
             before = len(statements)
             again = kpis.board_kpis(conn, EVERYTHING, f, TOWNSHIP)  # the version pinned inside: all from the cache
