@@ -14,6 +14,7 @@ from cockpit.auth import audit_export, can, current_user
 from cockpit.i18n import t
 from pages._access import guarded
 from pages._common import engine
+from pages._filters import resolve_filters
 from pages._scope import current_scope
 from pages._widgets import record_rows
 from queries import events
@@ -32,8 +33,6 @@ def export_button(prefix: str, lang: str) -> html.Div | None:
 
 def export_csv(state: dict) -> dict:
     """The records of the view ``state`` ({"path", "query", "lang"}) as a CSV download (UTF-8 with BOM for Excel)."""
-    from pages.board import resolve_filters  # pages.board imports this module for the button
-
     lang = state.get("lang") or "zh"
     path = str(state.get("path") or "")
     query = {k: str(v) for k, v in dict(state.get("query") or {}).items()}

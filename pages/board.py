@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
 
 import pandas as pd
 
@@ -11,15 +9,15 @@ import dash
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
 from cockpit.i18n import name, t
-from cockpit.reference import BOARDS, CATEGORIES, INDICATORS
+from cockpit.reference import BOARDS
 from figures.charts import breakdown_bar, event_trend, indicator_trend
-from pages._common import current_lang, engine, href, now
+from pages._common import current_lang, engine, href
 from pages._access import allowed, denied_notice, guarded
 from pages._export import export_button
 from pages._scope import current_scope
+from pages._filters import filter_bar, filters_href, resolve_filters
 from pages._widgets import kpi_card, notices, panel, records_table
-from queries import areas, events, kpis
-from queries.filters import PERIODS, Filters, parse_filters
+from queries import events, kpis
 from queries._base import reading
 from queries.indicators import indicator_series, of_board
 
@@ -28,62 +26,6 @@ dash.register_page(__name__, path_template="/board/<board>", path="/board/safety
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 RECORD_LIMIT = 500
-
-
-def resolve_filters(query: dict, board: str | None, *, all_boards: bool = False) -> tuple[Filters, list[str], dict | None]:
-    """Filters from the URL, with village / grid checked against the warehouse and the scope.
-
-    ``all_boards``: no board means every board (the drill-down); otherwise an unknown board falls back to safety.
-    """
-    bad: list[str] = []
-    if board not in BOARDS and not (all_boards and board is None):
-        bad.append("board")
-        board = None if all_boards else next((b for b in BOARDS if current_scope().allows_board(b)), "safety")
-    f, more = parse_filters(query, now(), board=board)
-    bad += more
-    db, scope = engine(), current_scope()
-    town = areas.home_township(db, scope)
-    if f.village and (town is None or (info := areas.area_info(db, scope, f.village)) is None or info["level"] != "village"):
-        bad.append("village")
-        f = replace(f, village=None, grid=None)
-    if f.grid and ((info := areas.area_info(db, scope, f.grid)) is None or info["level"] != "grid"
-                   or (f.village and info["parent_code"] != f.village)):
-        bad.append("grid")
-        f = replace(f, grid=None)
-    if f.grid and not f.village:
-        f = replace(f, village=f.grid[:12] if areas.area_info(db, scope, f.grid[:12]) else None)
-    return f, bad, town
-
-
-def _options(items, lang: str) -> list[dict]:  # noqa: ANN001
-    return [{"label": t("filter.all", lang), "value": ""}] + [{"label": lab, "value": val} for val, lab in items]
-
-
-def filter_bar(f: Filters, town: dict | None, lang: str, prefix: str) -> html.Div:
-    db, scope = engine(), current_scope()
-    villages = areas.children(db, scope, town["code"]) if town else None
-    grids = areas.children(db, scope, f.village) if f.village else None
-    cats = [(c.code, c.name_zh if lang == "zh" else c.name_en) for c in CATEGORIES if f.board in (None, c.board)]
-    inds = [(i.code, i.name_zh if lang == "zh" else i.name_en) for i in INDICATORS if i.board == f.board]
-
-    def dd(key: str, options: list[dict], value: str | None, disabled: bool = False) -> html.Div:
-        return html.Div([html.Label(t(f"filter.{key}", lang), htmlFor=f"{prefix}-{key}"),
-                         dcc.Dropdown(id={"role": "filter", "page": prefix, "key": key}, options=options,
-                                      value=value or "", clearable=False, disabled=disabled)], className="filter")
-
-    return html.Div([
-        dd("period", [{"label": t(f"period.{p}", lang), "value": p} for p in PERIODS], f.period),
-        html.Div([html.Label(t("period.custom", lang)),
-                  dcc.DatePickerRange(id={"role": "filter", "page": prefix, "key": "range"},
-                                      start_date=f.start.isoformat(), end_date=(f.end - timedelta(days=1)).isoformat(),
-                                      display_format="YYYY-MM-DD", disabled=f.period != "custom")], className="filter filter-range"),
-        dd("village", _options(zip(villages["code"], villages["name"]) if villages is not None else [], lang), f.village),
-        dd("grid", _options(zip(grids["code"], grids["name"]) if grids is not None else [], lang), f.grid, disabled=not f.village),
-        dd("category", _options(cats, lang), f.category),
-        dd("indicator", _options(inds, lang), f.indicator, disabled=not inds),
-        html.Div([html.Div(f"{t('filter.range', lang)}: {f.start:%Y-%m-%d} — {(f.end - timedelta(days=1)):%Y-%m-%d}"),
-                  html.Div(t("filter.copy_hint", lang))], className="range-note"),
-    ], className="filters")
 
 
 def layout(board: str | None = None, lang: str | None = None, **query: str) -> html.Div:
@@ -139,37 +81,6 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
 @guarded("board")
 def apply_filters(values, starts, ends, state):  # noqa: ANN001
     return filters_href(values, starts, ends, state)
-
-
-def filters_href(values, starts, ends, state) -> str:  # noqa: ANN001
-    """The URL of the view after a filter changed (shared by the board and drill pages)."""
-    trig = callback_context.triggered_id
-    if not trig or not state:
-        return no_update
-    keys = [i["id"]["key"] for i in callback_context.inputs_list[0]]
-    chosen = dict(zip(keys, values))
-    query = dict(state["query"])
-    key = trig["key"]
-    if key == "range":
-        i = keys.index("range")
-        if not starts[i] or not ends[i]:
-            return no_update
-        query.update(period="custom", start=starts[i][:10], end=ends[i][:10])
-    else:
-        value = chosen.get(key) or None
-        if query.get(key) == value:
-            return no_update
-        query[key] = value
-        if key == "period" and value != "custom":
-            query.pop("start", None)
-            query.pop("end", None)
-        if key == "period" and value == "custom":
-            return no_update  # wait for the dates
-        if key == "village":
-            query.pop("grid", None)
-    if state.get("lang"):
-        query["lang"] = state["lang"]
-    return href(state["path"], query)
 
 
 @dash.callback(Output("board-go", "href", allow_duplicate=True),

@@ -18,7 +18,7 @@ from pages._people import care_panel
 from pages._scope import current_scope
 from pages._widgets import kpi_card, notices, panel, records_table
 from pages.bigscreen import clicked_code
-from pages.board import filter_bar, filters_href, resolve_filters
+from pages._filters import filter_bar, filters_href, resolve_filters
 from queries import areas, events, kpis
 
 dash.register_page(__name__, path="/drill", title="基层智治驾驶舱 · 下钻", nav="nav.drill", icon="diagram-3", order=2)
