@@ -15,11 +15,12 @@ import dash
 import flask
 from dash import Input, Output, dcc, html
 
-from cockpit.auth import CSRF_URL, current_scope, current_user, install
+from cockpit.auth import CSRF_URL
 from cockpit.i18n import t
 from cockpit.reference import BOARDS
 from pages._access import allowed
 from pages._common import LANG_COOKIE, config, current_lang, engine
+from web import current_scope, current_user, install
 
 VENDOR_DIR = files("flask_bootstrap") / "static" / "bootstrap5"
 VENDOR_URL = "/vendor/bootstrap5/"

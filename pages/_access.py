@@ -14,8 +14,9 @@ from typing import Any, Callable, TypeVar
 from dash import html
 from dash.exceptions import PreventUpdate
 
-from cockpit.auth import can, current_user
+from cockpit.auth import can
 from cockpit.i18n import t
+from web import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 

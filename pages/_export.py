@@ -10,7 +10,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from cockpit.auth import audit_export, can, current_user
+from cockpit.auth import can
 from cockpit.i18n import t
 from pages._access import guarded
 from pages._common import engine
@@ -18,6 +18,7 @@ from pages._filters import resolve_filters
 from pages._scope import current_scope
 from pages._widgets import record_rows
 from queries import events
+from web import audit_export, current_user
 
 EXPORT_LIMIT = 20000
 COLUMNS = ("id", "reported_at", "title", "category", "channel", "grid", "status", "reporter")

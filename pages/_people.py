@@ -12,7 +12,6 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, html
 
-from cockpit.auth import audit_person_view, audit_request
 from cockpit.i18n import t
 from cockpit.reference import PERSON_TAGS
 from pages._access import guarded
@@ -20,6 +19,7 @@ from pages._common import engine, now
 from pages._scope import current_scope
 from pages._widgets import data_table, panel
 from queries.people import care_counts, care_list, person_card
+from web import audit_person_view, audit_request
 
 
 def _tag(code: str, lang: str) -> str:

@@ -1,6 +1,7 @@
 """The append-only audit log: who did what to which object, when, from where.
 
 ``audit`` writes one row in the caller's transaction, so an action and its record commit together.
+The screens record their user's actions through ``web.request_audit`` (the actor and address of the request).
 UPDATE and DELETE on ``audit_log`` are rejected by database triggers (migration 0003).
 
 Actions in use: ``login.success``, ``login.failure``, ``login.blocked``, ``logout``, ``session.expired``,
@@ -39,26 +40,3 @@ def audit(conn: Connection, actor: str, action: str, obj_type: str | None = None
         obj_id=mask_text(obj_id)[:200] if obj_id is not None else None,
         detail=mask_text(text), ip=(ip or None) and ip[:64],
     ))
-
-
-def audit_request(conn: Connection, action: str, obj_type: str | None = None, obj_id: Any = None,
-                  detail: Mapping[str, Any] | None = None) -> None:
-    """``audit`` with the actor and IP of the current web request (for screens and callbacks)."""
-    from cockpit.auth.flask_guard import current_user, request_ip, request_now
-
-    user = current_user()
-    audit(conn, user.username if user else "anonymous", action, obj_type, obj_id, detail,
-          ip=request_ip(), now=request_now())
-
-
-def audit_person_view(conn: Connection, person_key: str, *, context: str = "") -> None:
-    """Record that the current user opened a personal record (call it from the screen that shows it)."""
-    audit_request(conn, "person.view", "person", person_key, {"context": context} if context else None)
-
-
-def audit_export(conn: Connection, what: str, params: Mapping[str, Any] | None = None, rows: int | None = None) -> None:
-    """Record an export (CSV / Excel / PDF download) by the current user: what, with which filters, how many rows."""
-    detail = {"what": what, "params": dict(params or {})}
-    if rows is not None:
-        detail["rows"] = rows
-    audit_request(conn, "export", "export", what, detail)

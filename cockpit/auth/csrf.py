@@ -32,7 +32,7 @@ def tokens_match(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-CSRF_URL = "/auth/csrf.js"  # served by flask_guard; listed in the Dash app's external_scripts
+CSRF_URL = "/auth/csrf.js"  # served by web.guard; listed in the Dash app's external_scripts
 CSRF_JS = r"""// Adds the session's CSRF token to every same-origin state-changing request (Dash callbacks included).
 (function () {
   "use strict";

@@ -12,10 +12,10 @@ import flask
 import pytest
 from sqlalchemy import Engine
 
-from cockpit.auth import current_scope, current_user, install
 from cockpit.auth.users import create_user
 from cockpit.config import load_config
 from cockpit.warehouse.db import engine_for
+from web import current_scope, current_user, install
 
 RAW_ID = "330102199001011237"  # a valid-looking 身份证号
 RAW_PHONE = "13812345678"

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from cockpit.auth import audit, audit_export, audit_person_view
+from cockpit.auth import audit
 from cockpit.auth.users import reset_password, set_disabled
 from cockpit.warehouse.schema import audit_log
 from tests.auth.conftest import RAW_ID, csrf_of, login
+from web import audit_export, audit_person_view
 
 
 def rows(engine):
@@ -95,7 +96,7 @@ def test_audit_log_is_append_only(engine):
 
 def test_audit_outside_a_request_names_no_one():
     with flask.Flask("x").test_request_context("/"):
-        from cockpit.auth import current_scope, current_user
+        from web import current_scope, current_user
 
         assert current_user() is None
         assert current_scope().areas == frozenset() and not current_scope().personal_data

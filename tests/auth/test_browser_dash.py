@@ -8,8 +8,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from cockpit.auth import current_user, install
 from tests.auth.conftest import PASSWORD, RAW_PHONE, Clock, make_config
+from web import current_user, install
 
 
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from cockpit.auth.privacy_filter import mask_body
 from tests.auth.conftest import RAW_ID, RAW_PHONE, login
+from web.privacy_filter import mask_body
 
 MASKED_ID = RAW_ID[:3] + "*" * 11 + RAW_ID[-4:]
 MASKED_PHONE = RAW_PHONE[:3] + "****" + RAW_PHONE[-4:]

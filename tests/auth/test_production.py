@@ -3,9 +3,10 @@
 import flask
 import pytest
 
-from cockpit.auth import ProductionRefused, ensure_demo_users, install
+from cockpit.auth import ProductionRefused, ensure_demo_users
 from cockpit.auth.users import reset_password, set_disabled
 from tests.auth.conftest import make_config
+from web import install
 
 PROD = {"COCKPIT_ENV": "production"}
 GOOD = {"COCKPIT_SECRET_KEY": "s" * 40, "COCKPIT_ID_SALT": "t" * 40}

@@ -5,15 +5,14 @@ After ``install`` every route needs a login except ``/login``, ``/healthz`` and 
 ``/login?next=…``; a script request (Dash's ``/_dash-*`` endpoints, JSON) gets 401. Every
 POST/PUT/PATCH/DELETE must carry the session's CSRF token (form field or ``X-CSRFToken`` header).
 A kiosk (``/?kiosk_token=…`` matching ``auth.kiosk_token``) gets a read-only session without
-personal data. ``current_user()`` and ``current_scope()`` work in any request, Dash callbacks included.
+personal data. ``web.request.current_user()`` and ``current_scope()`` work in any request, Dash
+callbacks included. The users, sessions, rate limits and tokens themselves are ``cockpit.auth``'s.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -24,22 +23,21 @@ import flask
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, text
 
-from cockpit.auth import csrf, strings
+from cockpit.auth import csrf
 from cockpit.auth.audit import audit
-from cockpit.auth.privacy_filter import mask_response
 from cockpit.auth.production import check_production, is_production
 from cockpit.auth.ratelimit import Limits, blocked_until, record_attempt
-from cockpit.auth.roles import scope_for
 from cockpit.auth.sessions import SessionPolicy, check_session, end_session, start_session
 from cockpit.auth.users import KIOSK_USER, User, change_own_password, check_login, get_user_by_id, mark_login, \
     normalise_username, UserError
 from cockpit.config import Config
 from cockpit import i18n
 from cockpit.i18n import normalise
-from cockpit.scope import Scope
 from cockpit.clock import now as clock_now
+from web import login_strings as strings
+from web.privacy_filter import mask_response
+from web.request import EXTENSION, AuthState, auth_state as _state, current_user, request_ip
 
-EXTENSION = "cockpit_auth"
 LANG_COOKIE = "cockpit_lang"  # the screens' language cookie
 SESSION_COOKIE = "cockpit_session"
 VENDOR_URL = "/auth/vendor/"
@@ -51,21 +49,6 @@ KIOSK_PARAM = "kiosk_token"
 
 _templates = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
                          autoescape=select_autoescape(default=True, default_for_string=True))
-
-
-@dataclass(frozen=True)
-class AuthState:
-    engine: Engine
-    policy: SessionPolicy
-    limits: Limits
-    kiosk_token: str
-    clock: Callable[[], datetime]
-    default_lang: str
-    production: bool
-
-    @property
-    def kiosk_fingerprint(self) -> str:
-        return hashlib.sha256(self.kiosk_token.encode()).hexdigest()[:16] if self.kiosk_token else ""
 
 
 def install(server: flask.Flask, config: Config, engine: Engine, *,
@@ -111,36 +94,7 @@ def install(server: flask.Flask, config: Config, engine: Engine, *,
         server.add_url_rule(rule, endpoint=f"{EXTENSION}{rule.replace('/', '_')}", view_func=view, methods=methods)
 
 
-# ---------------------------------------------------------------- helpers usable anywhere in a request
-def _state() -> AuthState:
-    return flask.current_app.extensions[EXTENSION]
-
-
-def current_user() -> User | None:
-    """The logged-in user of this request (``KIOSK_USER`` for a kiosk), or None outside a login."""
-    if not flask.has_request_context():
-        return None
-    return flask.g.get("cockpit_user")
-
-
-def current_scope() -> Scope:
-    """The data scope of this request's user; nothing at all when nobody is logged in."""
-    return scope_for(current_user())
-
-
-def request_ip() -> str:
-    """The client address (put a proxy-fix middleware in front when behind a reverse proxy)."""
-    return (flask.request.remote_addr or "-")[:64] if flask.has_request_context() else "-"
-
-
-def request_now() -> datetime:
-    if flask.has_request_context() and "cockpit_now" in flask.g:
-        return flask.g.cockpit_now
-    if flask.has_app_context() and EXTENSION in flask.current_app.extensions:
-        return _state().clock()
-    return clock_now()
-
-
+# ---------------------------------------------------------------- helpers of the guard and its pages
 def _lang() -> str:
     explicit = flask.request.args.get("lang")
     if explicit in ("zh", "en"):

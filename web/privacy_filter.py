@@ -1,5 +1,6 @@
 """Last line of defence on the web server: mask ID-number-like and mobile-number-like runs in
-every JSON and HTML response (``cockpit.privacy.mask_text``), whatever produced them.
+every JSON and HTML response (``cockpit.privacy.mask_text``), whatever produced them. Installed by
+``web.guard.install``.
 
 Queries already return masked forms; this filter catches what slips through. JSON bodies are
 parsed and only strings and integers are masked, so floats in figures (0.13812345678) and the
