@@ -7,12 +7,25 @@ ID and phone numbers stay masked for every role.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from cockpit.scope import Scope
 
-if TYPE_CHECKING:
-    from cockpit.auth.users import User
+
+class Account(Protocol):
+    """What ``scope_for`` and ``can`` read of a user (``cockpit.auth.users.User`` has it)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def disabled(self) -> bool: ...
+    @property
+    def board(self) -> str | None: ...
+    @property
+    def grid_codes(self) -> tuple[str, ...]: ...
+    @property
+    def department_code(self) -> str | None: ...
+
 
 LEADER = "leader"
 OPERATOR = "operator"
@@ -42,7 +55,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 NOTHING = Scope(areas=frozenset(), boards=frozenset(), departments=frozenset(), personal_data=False)
 
 
-def scope_for(user: "User | None") -> Scope:
+def scope_for(user: Account | None) -> Scope:
     """The data a user may see. ``None`` (nobody logged in) or an unknown role sees nothing."""
     if user is None or user.disabled:
         return NOTHING
@@ -61,6 +74,6 @@ def scope_for(user: "User | None") -> Scope:
     return NOTHING
 
 
-def can(user: "User | None", permission: str) -> bool:
+def can(user: Account | None, permission: str) -> bool:
     """True if ``user``'s role grants ``permission`` (see ``PERMISSIONS``)."""
     return user is not None and not user.disabled and permission in PERMISSIONS.get(user.role, frozenset())
