@@ -9,10 +9,12 @@ Public API (the CLI and the scheduler call these)::
 Modules: ``extract`` (read sources in batches from the watermark), ``parse`` (dates, check digits),
 ``steps`` (the standardisation pipeline), ``locate`` (grid from code, address or coordinates),
 ``load`` (bulk upsert per engine), ``quarantine`` (dq_issue), ``watermark``, ``runs`` (etl_run),
-``engine`` (the orchestration).
+``engine`` (one source's run), ``parallel`` (worker processes preparing sources), ``passes`` (a pass
+over several sources and its after-load hooks).
 """
 
-from cockpit.etl.engine import RunResult, UnknownSource, load_context, run_source, run_sources
+from cockpit.etl.engine import RunResult, load_context, run_source
+from cockpit.etl.passes import UnknownSource, run_sources
 from cockpit.etl.runs import mark_abandoned_runs
 
 __all__ = ["RunResult", "UnknownSource", "load_context", "mark_abandoned_runs", "run_source", "run_sources"]

@@ -1,10 +1,11 @@
-"""The ETL engine: run declared sources, each isolated, batch by batch:
+"""The ETL engine: one source's run, batch by batch, isolated from the others:
 extract → standardise → quarantine bad rows → upsert good rows + move the watermark (one transaction).
 
 ``prepare_batches`` does everything but the writing (extract, standardise, rows and their hashes);
-``write_batch`` writes one prepared batch with its quarantine, watermark and run counts. The
-sources after the area registry are prepared by worker processes while this process writes
-(``parallel``, ``etl.prepare_processes``), or one after the other in this process.
+``write_batch`` writes one prepared batch with its quarantine, watermark and run counts;
+``begin_run`` and ``finish_run`` keep its ``etl_run`` record; ``run_source`` does all of it in this
+process. A pass over several sources (``passes``) runs them here one after the other, or has
+worker processes prepare them (``parallel``) while this process writes with ``write_batch``.
 """
 
 from __future__ import annotations
@@ -12,33 +13,26 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Engine, select, update
 
 from cockpit import aggregates  # (also registers the after-load hook)
-from cockpit import hooks
 from cockpit.config import Config, ConfigError, SourceConfig
-from cockpit.etl import load, parallel, parse, quarantine, runs, watermark
+from cockpit.etl import load, parse, quarantine, runs, watermark
 from cockpit.etl.extract import SourceUnavailable, extract
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl.steps import Batch, Context, output_rows, standardise
-from cockpit.warehouse import indexes
 from cockpit.warehouse import schema as s
 from cockpit.warehouse.targets import TARGETS
 from cockpit import clock
 
 log = logging.getLogger(__name__)
 LINEAGE_KEY = ("src_source", "src_key")
-
-
-class UnknownSource(ValueError):
-    """A source name that the configuration does not declare."""
 
 
 @dataclass
@@ -79,54 +73,6 @@ def load_context(config: Config, engine: Engine) -> Context:
         category_board={c.code: c.board for c in cats},
         category_department={c.code: c.department_code for c in cats},
     )
-
-
-def run_sources(config: Config, engine: Engine, *, names: list[str] | None = None, full: bool = False,
-                stop: threading.Event | None = None, now: Callable[[], datetime] = clock.now) -> list[RunResult]:
-    """Run every enabled source (or the ``names`` given), area sources first, each isolated: a failing
-    source is recorded with its error and the others go on. After the pass, if any rows loaded, the
-    after-load hooks run. Sources not yet started when ``stop`` is set are skipped. A table that is
-    empty when the pass starts is loaded without its secondary indexes, built at the end (``indexes``).
-
-    The area sources load first, in this process (they decide the grids the others are placed on);
-    the others are prepared by ``etl.prepare_processes`` worker processes while this process writes
-    their batches, each in its own transaction, exactly as in one process (``parallel``)."""
-    if names:
-        unknown = [n for n in names if n not in config.sources]
-        if unknown:
-            raise UnknownSource(f"unknown source {', '.join(unknown)}; declared sources: {', '.join(sorted(config.sources))}")
-        chosen = [config.sources[n] for n in dict.fromkeys(names)]
-    else:
-        chosen = [src for src in config.sources.values() if src.enabled]
-    chosen.sort(key=lambda src: src.target != "area")  # stable: areas first, then config order
-    results: list[RunResult] = []
-    tables = [TARGETS[src.target].table for src in chosen]
-    with _load_settings(engine):
-        with indexes.deferred_for_empty(engine, tables):
-            _run_chosen(config, engine, chosen, results, full=full, stop=stop, now=now)
-        if any(r.rows_loaded for r in results):
-            hooks.run_after_load(engine, results)
-    return results
-
-
-def _run_chosen(config: Config, engine: Engine, chosen: list[SourceConfig], results: list[RunResult], *,
-                full: bool, stop: threading.Event | None, now: Callable[[], datetime]) -> None:
-    context: Context | None = None
-    for i, src in enumerate(chosen):
-        if stop is not None and stop.is_set():
-            break
-        if context is None:
-            context = load_context(config, engine)
-        if src.target != "area" and now == clock.now:  # (workers stamp batches with the clock)
-            rest = chosen[i:]  # the area sources (first) are loaded: the grids are final
-            processes = parallel.processes_for(config, rest, full=full)
-            if processes:
-                parallel.run(config, engine, rest, context, results, processes=processes, full=full, stop=stop)
-                return
-        result = run_source(config, engine, src, full=full, stop=stop, now=now, context=context)
-        results.append(result)
-        if src.target == "area" and result.rows_loaded:
-            context = None  # the grids changed: read them again for the sources that locate rows
 
 
 def run_source(config: Config, engine: Engine, source: SourceConfig, *, full: bool = False,
@@ -271,52 +217,6 @@ def write_batch(engine: Engine, source: SourceConfig, p: Prepared, result: RunRe
         result.touched_groups = aggregates.add_groups(result.touched_groups, outcome.groups)
     result.watermark_after = mark
     return fresh and not outcome.fresh_failed
-
-
-# ---------------------------------------------------------------- SQLite during a pass
-# SQLite (WAL, synchronous=NORMAL) copies the write-ahead log into the database file at a commit
-# once the log passes ``wal_autocheckpoint`` pages (default 1000, 4 MB). A load commits every batch
-# and every run record: the same index pages would be copied again and again. During a pass the
-# connections the pass uses get a higher threshold (and a larger page cache for the index pages),
-# both set back when the connection returns to the pool, and the pass ends with one checkpoint.
-# Commits stay atomic, and the kind of loss synchronous=NORMAL allows is unchanged: a power cut
-# (not a crash of the process) may undo the batches committed since the last checkpoint, their
-# watermark with them, so the next run reads those rows again.
-LOAD_PRAGMAS = {"wal_autocheckpoint": 65536, "cache_size": -65536}  # 256 MB of log at most; 64 MB of cache
-
-
-def _raise_for_load(dbapi_conn, record, _proxy) -> None:  # noqa: ANN001 - pool event
-    before = {}
-    for name, value in LOAD_PRAGMAS.items():
-        before[name] = dbapi_conn.execute(f"PRAGMA {name}").fetchone()[0]
-        dbapi_conn.execute(f"PRAGMA {name}={int(value)}")
-    record.info["etl_pragmas"] = before
-
-
-def _restore_after_load(dbapi_conn, record) -> None:  # noqa: ANN001 - pool event
-    before = record.info.pop("etl_pragmas", None)
-    if dbapi_conn is not None and before:
-        for name, value in before.items():
-            dbapi_conn.execute(f"PRAGMA {name}={int(value)}")
-
-
-@contextmanager
-def _load_settings(engine: Engine) -> Iterator[None]:
-    if engine.dialect.name != "sqlite":
-        yield
-        return
-    if not event.contains(engine, "checkin", _restore_after_load):  # stays: it only undoes what a pass set
-        event.listen(engine, "checkin", _restore_after_load)
-    event.listen(engine, "checkout", _raise_for_load)
-    try:
-        yield
-    finally:
-        event.remove(engine, "checkout", _raise_for_load)
-        try:  # PASSIVE: it never waits for readers; a busy database only postpones it to a later commit
-            with engine.connect() as conn:
-                conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        except Exception:
-            log.debug("checkpoint after the load postponed", exc_info=True)
 
 
 def _reject_business_key_duplicates(b: Batch, key: tuple[str, ...], seen: set[str]) -> None:
