@@ -161,9 +161,14 @@ def cmd_db(args: argparse.Namespace) -> int:
         print(f"warehouse {_safe_url(url)} downgraded to {migrate.current_revision(url) or 'base (empty)'}")
     elif args.db_command == "rebuild-aggregates":
         from cockpit.aggregates import rebuild_event_days
+        from cockpit.warehouse.data_version import bump_data_version
         from cockpit.warehouse.db import engine_for
 
-        print(f"agg_event_day: {rebuild_event_days(engine_for(url))} rows rebuilt from the event table")
+        engine = engine_for(url)
+        rebuilt = rebuild_event_days(engine)
+        with engine.begin() as conn:  # the screens read the rebuilt aggregates, not their cached results
+            bump_data_version(conn)
+        print(f"agg_event_day: {rebuilt} rows rebuilt from the event table")
     else:
         current, head = migrate.current_revision(url), migrate.head_revision()
         state = "up to date" if current == head else f"behind: head is {head}, run `python -m cockpit db upgrade`"

@@ -11,11 +11,11 @@ from contextvars import ContextVar
 from typing import Any, Callable, Iterator, TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, false, func, literal, or_, select, true
+from sqlalchemy import Connection, Engine, and_, false, func, literal, or_, true
 from sqlalchemy.sql.expression import ColumnElement, Select
 
 from cockpit.scope import Scope
-from cockpit.warehouse import schema as s
+from cockpit.warehouse.data_version import current_data_version
 
 DB = Engine | Connection
 F = TypeVar("F", bound=Callable[..., Any])
@@ -126,17 +126,16 @@ _PINNED: ContextVar[tuple[str, tuple] | None] = ContextVar("cockpit_pinned_versi
 
 
 def data_version(db: DB) -> tuple:
-    """Changes whenever an ETL run starts or ends, so a new load invalidates cached results."""
-    r = s.etl_run
-    stmt = select(func.max(r.c.id), func.max(r.c.ended_at), func.count())
+    """The cache key of the warehouse's data (``cockpit.warehouse.data_version``): it moves after an
+    ETL pass has finished with its after-load hooks, and with the cockpit's own writes."""
     if isinstance(db, Connection):
-        return tuple(db.execute(stmt).one())
+        return (current_data_version(db),)
     with db.connect() as conn:
-        return tuple(conn.execute(stmt).one())
+        return (current_data_version(conn),)
 
 
 def cached(fn: F) -> F:
-    """Cache a query's result per (database, latest ETL run, arguments). Arguments must be hashable.
+    """Cache a query's result per (database, data version, arguments). Arguments must be hashable.
 
     A result being computed is computed once: other callers asking for it meanwhile (the screens
     that all refresh after a load) wait for it rather than run the same query again.

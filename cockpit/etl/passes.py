@@ -1,4 +1,5 @@
-"""A pass of the ETL: the chosen sources, area sources first, then the after-load hooks.
+"""A pass of the ETL: the chosen sources, area sources first, then the after-load hooks, then the
+data version moves (``cockpit.warehouse.data_version``: the screens' cached results are read again).
 
 The area sources load first, in this process (they decide the grids the others are placed on); the
 others are prepared by ``etl.prepare_processes`` worker processes while this process writes their
@@ -22,6 +23,7 @@ from cockpit.etl import parallel
 from cockpit.etl.engine import RunResult, load_context, run_source
 from cockpit.etl.steps import Context
 from cockpit.warehouse import indexes
+from cockpit.warehouse.data_version import bump_data_version
 from cockpit.warehouse.targets import TARGETS
 from cockpit import clock
 
@@ -36,8 +38,10 @@ def run_sources(config: Config, engine: Engine, *, names: list[str] | None = Non
                 stop: threading.Event | None = None, now: Callable[[], datetime] = clock.now) -> list[RunResult]:
     """Run every enabled source (or the ``names`` given), area sources first, each isolated: a failing
     source is recorded with its error and the others go on. After the pass, if any rows loaded, the
-    after-load hooks run. Sources not yet started when ``stop`` is set are skipped. A table that is
-    empty when the pass starts is loaded without its secondary indexes, built at the end (``indexes``).
+    after-load hooks run; then, if any source ran, the data version moves (only once the hooks have
+    finished, so no screen caches the loaded rows beside aggregates not yet refreshed). Sources not
+    yet started when ``stop`` is set are skipped. A table that is empty when the pass starts is
+    loaded without its secondary indexes, built at the end (``indexes``).
 
     The area sources load first, in this process (they decide the grids the others are placed on);
     the others are prepared by ``etl.prepare_processes`` worker processes while this process writes
@@ -52,11 +56,16 @@ def run_sources(config: Config, engine: Engine, *, names: list[str] | None = Non
     chosen.sort(key=lambda src: src.target != "area")  # stable: areas first, then config order
     results: list[RunResult] = []
     tables = [TARGETS[src.target].table for src in chosen]
-    with _load_settings(engine):
-        with indexes.deferred_for_empty(engine, tables):
-            _run_chosen(config, engine, chosen, results, full=full, stop=stop, now=now)
-        if any(r.rows_loaded for r in results):
-            hooks.run_after_load(engine, results)
+    try:
+        with _load_settings(engine):
+            with indexes.deferred_for_empty(engine, tables):
+                _run_chosen(config, engine, chosen, results, full=full, stop=stop, now=now)
+            if any(r.rows_loaded for r in results):
+                hooks.run_after_load(engine, results)
+    finally:  # also after a pass cut short: its runs' records and committed batches are data too
+        if results:
+            with engine.begin() as conn:
+                bump_data_version(conn)
     return results
 
 

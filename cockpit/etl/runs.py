@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, update
 
+from cockpit.warehouse.data_version import bump_data_version
 from cockpit.warehouse.schema import etl_run
 from cockpit import clock
 
@@ -28,8 +29,12 @@ def finish(engine: Engine, run_id: int, now: datetime, **values: Any) -> None:
 
 def mark_abandoned_runs(engine: Engine, now: datetime | None = None) -> int:
     """Runs still 'running' become 'abandoned'. Call only where no other ETL runs (the scheduler,
-    holding its single-instance lock, at start-up). Returns how many were marked."""
+    holding its single-instance lock, at start-up). Returns how many were marked; the source health
+    screens show them, so marking any moves the data version."""
     with engine.begin() as conn:
-        return conn.execute(update(etl_run).where(etl_run.c.status == "running").values(
+        marked = conn.execute(update(etl_run).where(etl_run.c.status == "running").values(
             status="abandoned", ended_at=now or clock.now(),
             error="the process running this load stopped before it finished")).rowcount
+        if marked:
+            bump_data_version(conn)
+    return marked

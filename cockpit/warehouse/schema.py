@@ -13,6 +13,7 @@ Conventions
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -331,6 +332,13 @@ agg_event_day = Table(  # events per reported day x grid x category x channel (c
     Index("ix_agg_event_day_village_board_day", "village_code", "board", "day"),
     # rows with open events (a few hundred per township): the map's open counts
     Index("ix_agg_event_day_open", "village_code", sqlite_where=text("n_open > 0"), postgresql_where=text("n_open > 0")),
+)
+
+data_version = Table(  # one row (id 1): moves when data the screens show has changed (cockpit.warehouse.data_version)
+    "data_version", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+    Column("changed_at", DateTime, nullable=False),
 )
 
 # ---------------------------------------------------------------- access control and audit

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from cockpit.scope import EVERYTHING
+from cockpit.warehouse.data_version import bump_data_version
 from cockpit.warehouse.db import engine_for
 from queries import _base, departments, indicators, kpis
 from queries._base import cached, clear_cache, reading
@@ -115,17 +116,15 @@ def test_a_screens_reads_share_one_connection_and_one_data_version(wh):
     try:
         with reading(wh) as conn:
             together = kpis.board_kpis(conn, EVERYTHING, f, TOWNSHIP)
-            version_reads = sum("etl_run" in st for st in statements)
-            conn.execute(text("INSERT INTO etl_run (id, source, \"full\", started_at, status, attempts, rows_read, "
-                              "rows_loaded, rows_rejected) VALUES (98, 'hotline', false, :t, 'running', 1, 0, 0, 0)"),
-                         {"t": NOW})
+            version_reads = sum("data_version" in st for st in statements)
+            bump_data_version(conn)  # a pass completes meanwhile
             conn.commit()
             before = len(statements)
             again = kpis.board_kpis(conn, EVERYTHING, f, TOWNSHIP)  # the version pinned inside: all from the cache
             cached_reads = len(statements) - before
         before = len(statements)
-        kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP)  # outside: the new run is seen, so the queries run again
-        fresh_reads = sum("etl_run" not in st for st in statements[before:])
+        kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP)  # outside: the new version is seen, so the queries run again
+        fresh_reads = sum("data_version" not in st for st in statements[before:])
     finally:
         event.remove(wh, "before_cursor_execute", count)
     assert together.equals(alone) and again.equals(together)
