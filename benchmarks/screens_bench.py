@@ -278,7 +278,7 @@ def _query_of_frame() -> str:
     while frame is not None:
         path = frame.f_code.co_filename
         if frame.f_code.co_name == "data_version" and path.endswith("_base.py"):
-            return "cache key (latest ETL run)"
+            return "cache key (data version)"
         if f"{os.sep}queries{os.sep}" in path and not path.endswith("_base.py"):
             return f"{Path(path).stem}.{frame.f_code.co_name}"
         if f"{os.sep}cockpit{os.sep}auth{os.sep}" in path:

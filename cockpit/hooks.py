@@ -1,6 +1,9 @@
 """Extension points for jobs that run after a load (rules, aggregates) and on a schedule
 (reports). Later features register functions here; the ETL and the scheduler call them.
-A failing hook is logged and never fails the load that triggered it.
+A failing hook is logged and never fails the load that triggered it. The screens see a load once
+every after-load hook has returned: the ETL pass moves the data version then
+(``cockpit.warehouse.data_version``); the cockpit's writes outside a pass, such as an operator
+acting on a warning, call ``bump_data_version`` in their own transaction.
 """
 
 from __future__ import annotations
