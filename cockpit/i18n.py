@@ -163,7 +163,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "section.today_orders": {"zh": "今日派单", "en": "Today's dispatches"},
     "section.ranking": {"zh": "部门响应排名", "en": "Department response ranking"},
     "section.ranking_note": {"zh": "按派单至签收用时中位数", "en": "Median time from dispatch to acknowledgement"},
-    "section.records_note": {"zh": "最多显示 {n} 条，个人号码已脱敏。", "en": "Up to {n} rows; personal numbers are masked."},
+    "section.records_note": {"zh": "个人号码已脱敏。", "en": "Personal numbers are masked."},
+    "section.records_total": {"zh": "共 {n} 条 · {pages} 页", "en": "{n} records · {pages} pages"},
+    "section.records_duplicates": {"zh": "重复上报", "en": "Duplicates"},
+    "section.records_duplicate_n": {"zh": "重复 {n}", "en": "{n} linked"},
     # series / columns
     "series.reported": {"zh": "受理", "en": "Reported"},
     "series.resolved": {"zh": "办结", "en": "Resolved"},

@@ -6,6 +6,8 @@ to the audit log with its filters and row count. Personal numbers exist only mas
 
 from __future__ import annotations
 
+import io
+
 import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
@@ -14,14 +16,15 @@ from cockpit.auth import can
 from cockpit.i18n import t
 from pages._access import guarded
 from pages._common import engine
-from pages._filters import resolve_filters
+from pages._records import view_filters
 from pages._scope import current_scope
 from pages._widgets import record_rows
 from queries import events
 from web import audit_export, current_user
 
-EXPORT_LIMIT = 20000
-COLUMNS = ("id", "reported_at", "title", "category", "channel", "grid", "status", "reporter")
+EXPORT_CHUNK = 5000  # rows read at a time
+EXPORT_MAX_ROWS = 200_000  # a safety cap: a larger view is exported up to it, and its file name says so
+COLUMNS = ("id", "reported_at", "title", "category", "channel", "grid", "status", "reporter", "n_duplicates")
 
 
 def export_button(prefix: str, lang: str) -> html.Div | None:
@@ -33,21 +36,28 @@ def export_button(prefix: str, lang: str) -> html.Div | None:
 
 
 def export_csv(state: dict) -> dict:
-    """The records of the view ``state`` ({"path", "query", "lang"}) as a CSV download (UTF-8 with BOM for Excel)."""
-    lang = state.get("lang") or "zh"
-    path = str(state.get("path") or "")
-    query = {k: str(v) for k, v in dict(state.get("query") or {}).items()}
-    board = path.rsplit("/", 1)[-1] if path.startswith("/board/") else query.pop("board", None)
-    f, _, _ = resolve_filters(query, board, all_boards=not path.startswith("/board/"))
+    """Every record of the view ``state`` ({"path", "query", "lang"}) as a CSV download (UTF-8 with BOM
+    for Excel): the table's WHERE and order, read in chunks; beyond ``EXPORT_MAX_ROWS`` records the
+    file holds the first of them and its name says "first-N-of-M"."""
+    f, path, lang = view_filters(state)
+    scope = current_scope()
+    names = [t("section.records_duplicates", lang) if c == "n_duplicates" else "ID" if c == "id" else t(f"col.{c}", lang)
+             for c in COLUMNS]
+    out = io.StringIO()
+    out.write("\ufeff")
+    pd.DataFrame(columns=names).to_csv(out, index=False)
+    written = 0
     db = engine()
-    df = events.event_records(db, current_scope(), f, limit=EXPORT_LIMIT)
-    rows = record_rows(df, lang)
-    out = pd.DataFrame(rows, columns=list(COLUMNS)).rename(columns={c: t(f"col.{c}", lang) if c != "id" else "ID"
-                                                                     for c in COLUMNS})
+    with db.connect() as conn:
+        total = events.count_event_records(conn, scope, f)
+        for df in events.iter_event_records(conn, scope, f, chunk=EXPORT_CHUNK, limit=EXPORT_MAX_ROWS):
+            pd.DataFrame(record_rows(df, lang), columns=list(COLUMNS)).to_csv(out, index=False, header=False)
+            written += len(df)
     with db.begin() as conn:
-        audit_export(conn, "event_records", {"path": path, **f.to_query()}, rows=len(out))
-    name = f"records-{(f.board or 'all')}-{f.start.isoformat()}-{f.end.isoformat()}.csv"
-    return dcc.send_string("\ufeff" + out.to_csv(index=False), name, type="text/csv")
+        audit_export(conn, "event_records", {"path": path, **f.to_query()}, rows=written)
+    capped = f"-first-{written}-of-{total}" if written >= EXPORT_MAX_ROWS and total > written else ""
+    name = f"records-{(f.board or 'all')}-{f.start.isoformat()}-{f.end.isoformat()}{capped}.csv"
+    return dcc.send_string(out.getvalue(), name, type="text/csv")
 
 
 def _register(prefix: str, page: str) -> None:

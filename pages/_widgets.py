@@ -71,27 +71,49 @@ def kpi_card(row: dict, lang: str, link: str | None, *, big: bool = False) -> ht
     return html.Div(body, className=cls)
 
 
-def records_table(df: pd.DataFrame, lang: str, *, table_id: str, page_size: int = 15) -> dash_table.DataTable:
-    """The records behind a number (``queries.events.event_records``). Reporters only masked."""
-    rows = record_rows(df, lang)
-    cols = [("id", "ID")] + [(k, t(f"col.{k}", lang)) for k in
-                             ("reported_at", "title", "category", "channel", "grid", "status", "reporter")]
-    return dash_table.DataTable(
-        id=table_id, data=rows, columns=[{"id": k, "name": n} for k, n in cols], page_size=page_size,
-        sort_action="native", filter_action="native", style_as_list_view=True,
-        filter_options={"placeholder_text": t("table.filter", lang)},
-        style_table={"overflowX": "auto"}, style_cell={"fontFamily": "inherit", "fontSize": "0.85rem",
-                                                       "textAlign": "left", "padding": "4px 8px",
-                                                       "maxWidth": "320px", "overflow": "hidden",
-                                                       "textOverflow": "ellipsis"},
-        style_header={"fontWeight": "600"},
-    )
+RECORD_COLUMNS = ("id", "reported_at", "title", "category", "channel", "grid", "status", "reporter", "duplicates")
+
+
+def records_table(df: pd.DataFrame, lang: str, *, table_id: str, total: int, page_size: int = 15) -> html.Div:
+    """The records behind a number, one page at a time: the first page (``df``, from
+    ``queries.events.event_records``) and the total; the page's callback reads the other pages and
+    sorts on the server (``pages._records``). Reporters only masked."""
+    names = {"id": "ID", "duplicates": t("section.records_duplicates", lang)}
+    cols = [{"id": k, "name": names.get(k) or t(f"col.{k}", lang)} for k in RECORD_COLUMNS]
+    return html.Div([
+        html.Div(records_total(total, lang, page_size), id=f"{table_id}-total", className="small fw-semibold mb-1"),
+        dash_table.DataTable(
+            id=table_id, data=record_rows(df, lang), columns=cols,
+            page_action="custom", page_current=0, page_size=page_size, page_count=page_count(total, page_size),
+            sort_action="custom", sort_mode="single", sort_by=[], style_as_list_view=True,
+            style_table={"overflowX": "auto"}, style_cell={"fontFamily": "inherit", "fontSize": "0.85rem",
+                                                           "textAlign": "left", "padding": "4px 8px",
+                                                           "maxWidth": "320px", "overflow": "hidden",
+                                                           "textOverflow": "ellipsis"},
+            style_header={"fontWeight": "600"},
+            style_data_conditional=[{"if": {"column_id": "duplicates", "filter_query": "{n_duplicates} > 0"},
+                                     "color": "var(--bad)", "fontWeight": "600"}],
+        ),
+    ], className="records")
+
+
+def page_count(total: int, page_size: int) -> int:
+    """Pages of ``page_size`` rows that hold ``total`` rows (at least one, so the pager shows 1 / 1)."""
+    return max(1, -(-int(total) // page_size))
+
+
+def records_total(total: int, lang: str, page_size: int = 15) -> str:
+    """The line above a records table: how many records, on how many pages ("共 N 条 · P 页")."""
+    return t("section.records_total", lang, n=f"{int(total):,}", pages=f"{page_count(total, page_size):,}")
 
 
 def record_rows(df: pd.DataFrame, lang: str) -> list[dict]:
-    """Event records as table rows with localised labels (shared by the tables and the CSV export)."""
+    """Event records as table rows with localised labels (shared by the tables and the CSV export):
+    ``n_duplicates`` the number of events linked to the record as duplicates, ``duplicates`` that
+    number as the table shows it ("重复 N", empty for none)."""
     rows = []
     for r in df.to_dict("records"):
+        dups = int(r.get("n_duplicates") or 0)
         rows.append({
             "id": r["id"],
             "reported_at": pd.Timestamp(r["reported_at"]).strftime("%Y-%m-%d %H:%M"),
@@ -101,6 +123,8 @@ def record_rows(df: pd.DataFrame, lang: str) -> list[dict]:
             "grid": r.get("grid_name") or r.get("grid_code"),
             "status": t(f"status.{r['status']}", lang),
             "reporter": r.get("reporter_masked") or "",
+            "n_duplicates": dups,
+            "duplicates": t("section.records_duplicate_n", lang, n=dups) if dups else "",
         })
     return rows
 

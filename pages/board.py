@@ -14,6 +14,7 @@ from figures.charts import breakdown_bar, event_trend, indicator_trend
 from pages._common import current_lang, engine, href
 from pages._access import allowed, denied_notice, guarded
 from pages._export import export_button
+from pages._records import first_page
 from pages._scope import current_scope
 from pages._filters import filter_bar, filters_href, resolve_filters
 from pages._widgets import kpi_card, notices, panel, records_table
@@ -25,7 +26,6 @@ dash.register_page(__name__, path_template="/board/<board>", path="/board/safety
                    nav="nav.boards", icon="columns-gap", order=1)
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
-RECORD_LIMIT = 500
 
 
 def layout(board: str | None = None, lang: str | None = None, **query: str) -> html.Div:
@@ -41,7 +41,7 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
         by_area = events.events_by_area(db, scope, f)
         by_cat = events.events_by_category(db, scope, f)
         series = of_board(indicator_series(db, scope, area_code, until=f.end), f.board, f.indicator) if area_code else None
-        records = events.event_records(db, scope, f, limit=RECORD_LIMIT)
+        records, n_records = first_page(db, scope, f)
         trend = events.event_trend(db, scope, f, events.trend_unit(f))
     return html.Div([
         html.Div([html.Span(className="board-dot", style={"background": f"var(--{f.board})"}),
@@ -67,8 +67,8 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
                      figure=breakdown_bar([name(r, lang) for r in by_cat.to_dict("records")], by_cat["n_reported"].tolist(),
                                           by_cat["code"].tolist(), lang=lang, highlight=by_cat["n_open"].tolist()))), className="col-lg-6"),
         ], className="row"),
-        panel(t("section.records", lang), records_table(records, lang, table_id="board-records"),
-              extra=html.Div([html.Small(t("section.records_note", lang, n=RECORD_LIMIT), className="panel-note me-2"),
+        panel(t("section.records", lang), records_table(records, lang, table_id="board-records", total=n_records),
+              extra=html.Div([html.Small(t("section.records_note", lang), className="panel-note me-2"),
                               export_button("board", lang)], className="d-flex align-items-center")),
     ], className="page")
 

@@ -14,6 +14,7 @@ from figures.charts import area_map, breakdown_bar
 from pages._common import current_lang, engine, href
 from pages._access import allowed, denied_notice, guarded
 from pages._export import export_button
+from pages._records import first_page
 from pages._people import care_panel
 from pages._scope import current_scope
 from pages._widgets import kpi_card, notices, panel, records_table
@@ -24,7 +25,6 @@ from queries import areas, events, kpis
 dash.register_page(__name__, path="/drill", title="基层智治驾驶舱 · 下钻", nav="nav.drill", icon="diagram-3", order=2)
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
-RECORD_LIMIT = 500
 
 
 def layout(lang: str | None = None, **query: str) -> html.Div:
@@ -75,10 +75,10 @@ def layout(lang: str | None = None, **query: str) -> html.Div:
                                           lang=lang, highlight=by_area["n_open"].tolist()))), className="col-lg-6"),
         ], className="row"))
         body.append(dcc.Store(id="drill-map-codes", data=[c for c, r in zip(shapes["code"], shapes["ring"]) if r]))
-    records = events.event_records(db, scope, f, limit=RECORD_LIMIT)
+    records, n_records = first_page(db, scope, f)
     body.append(panel(t("drill.records_of", lang, name=crumbs[-1]["name"] if crumbs else ""),
-                      records_table(records, lang, table_id="drill-records"),
-                      extra=html.Div([html.Small(t("section.records_note", lang, n=RECORD_LIMIT),
+                      records_table(records, lang, table_id="drill-records", total=n_records),
+                      extra=html.Div([html.Small(t("section.records_note", lang),
                                                  className="panel-note me-2"), export_button("drill", lang)],
                                      className="d-flex align-items-center")))
     if f.grid:

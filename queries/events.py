@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Iterator
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from cockpit.aggregates import period_start
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, area_clause, board_clause, cached, code_prefix, department_clause, frame, one, records
+from queries._base import (DB, area_clause, board_clause, cached, code_prefix, department_clause, frame, one, records,
+                           scalar)
 from queries.filters import Filters
 
 A = s.agg_event_day
@@ -192,14 +194,83 @@ def _record_from():
             .outerjoin(g, g.c.code == E.c.grid_code))
 
 
-@cached
-def event_records(db: DB, scope: Scope, f: Filters, *, open_only: bool = False, limit: int = 500) -> pd.DataFrame:
-    """The events behind the numbers, newest first (at most ``limit``). Reporter only masked."""
+# the duplicates linked to a record: events whose ``duplicate_of`` is its id
+_DUP = E.alias("dup")
+_N_DUPLICATES = (select(func.count()).select_from(_DUP).where(_DUP.c.duplicate_of == E.c.id)
+                 .correlate(E).scalar_subquery())
+
+# the columns a records table may be sorted by (anything else is refused)
+RECORD_SORTS: dict[str, ColumnElement] = {
+    "id": E.c.id, "reported_at": E.c.reported_at, "title": E.c.title, "category_code": E.c.category_code,
+    "category_zh": s.category.c.name_zh, "category_en": s.category.c.name_en, "channel": E.c.channel,
+    "channel_zh": s.channel.c.name_zh, "channel_en": s.channel.c.name_en, "grid_code": E.c.grid_code,
+    "grid_name": s.area.c.name, "status": E.c.status, "reporter_masked": E.c.reporter_masked,
+    "n_duplicates": _N_DUPLICATES,
+}
+# newest first; the id makes the order total, so pages never overlap or skip a row
+_RECORD_ORDER = (E.c.reported_at.desc(), E.c.id.desc())
+
+
+def _records_where(scope: Scope, f: Filters, open_only: bool) -> list[ColumnElement]:
+    """The one WHERE of the records of a view: ``event_records`` and ``count_event_records`` share it."""
     w = _event_where(scope, f)
     if open_only:
         w.append(E.c.status.not_in(("resolved", "closed")))
-    return frame(db, select(*_record_columns()).select_from(_record_from()).where(*w)
-                 .order_by(E.c.reported_at.desc(), E.c.id.desc()).limit(limit))
+    return w
+
+
+def _records_order(order: tuple[tuple[str, str], ...]) -> list:
+    by = []
+    for key, direction in order:
+        if key not in RECORD_SORTS or direction not in ("asc", "desc"):
+            raise ValueError(f"cannot sort records by {key!r} {direction!r}")
+        col = RECORD_SORTS[key]
+        by.append((col.asc() if direction == "asc" else col.desc()).nulls_last())
+    return [*by, *_RECORD_ORDER]
+
+
+@cached
+def event_records(db: DB, scope: Scope, f: Filters, *, open_only: bool = False, offset: int = 0, limit: int = 50,
+                  order: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
+    """One page of the events behind the numbers: ``limit`` rows from ``offset``, newest first, or by
+    ``order`` (pairs of a ``RECORD_SORTS`` key and "asc" / "desc", newest first among equals).
+    ``n_duplicates``: the events linked to each as its duplicates. Reporter only masked."""
+    if offset < 0 or limit < 0:
+        raise ValueError("offset and limit must not be negative")
+    return frame(db, select(*_record_columns(), _N_DUPLICATES.label("n_duplicates")).select_from(_record_from())
+                 .where(*_records_where(scope, f, open_only)).order_by(*_records_order(order))
+                 .offset(offset).limit(limit))
+
+
+@cached
+def count_event_records(db: DB, scope: Scope, f: Filters, *, open_only: bool = False) -> int:
+    """How many records ``event_records`` pages through (the same WHERE)."""
+    return int(scalar(db, select(func.count()).select_from(E).where(*_records_where(scope, f, open_only))))
+
+
+def iter_event_records(db: DB, scope: Scope, f: Filters, *, open_only: bool = False, chunk: int = 5000,
+                       limit: int | None = None) -> Iterator[pd.DataFrame]:
+    """Every record of ``event_records`` (at most ``limit``), newest first, in frames of ``chunk`` rows.
+
+    Each chunk continues after the last row of the one before (by reported_at, id), so rows loaded
+    meanwhile neither repeat nor shift a row out of the export; nothing is cached."""
+    after: tuple[datetime, int] | None = None
+    left = limit
+    while left is None or left > 0:
+        n = chunk if left is None else min(chunk, left)
+        w = _records_where(scope, f, open_only)
+        if after is not None:
+            w.append(or_(E.c.reported_at < after[0], and_(E.c.reported_at == after[0], E.c.id < after[1])))
+        df = frame(db, select(*_record_columns(), _N_DUPLICATES.label("n_duplicates")).select_from(_record_from())
+                   .where(*w).order_by(*_RECORD_ORDER).limit(n))
+        if df.empty:
+            return
+        yield df
+        if len(df) < n:
+            return
+        last = df.iloc[-1]
+        after = (pd.Timestamp(last["reported_at"]).to_pydatetime(), int(last["id"]))
+        left = None if left is None else left - len(df)
 
 
 @cached
