@@ -8,14 +8,11 @@ row it changed, before and after the change) when there are not too many, else w
 (``RunResult.touched_days``). Late updates (an event resolved days after it was reported)
 therefore land on the event's reported day.
 
-Definitions (shared with ``queries/``):
-- response minutes: first of accepted / acknowledged, minus reported;
-- resolution minutes: resolved (or closed) minus reported;
-- open: status neither ``resolved`` nor ``closed``;
-- late: resolved after ``deadline_at``.
+Its open / resolved counts are by the events' current status; the screens' figures "as of" an
+instant come from the events' lifecycle times (``queries.events.event_figures``).
 
-Also home of the small dialect-portable SQL constructs the read side needs (minutes between two
-timestamps, the day / week / month a timestamp falls in).
+The lifecycle definitions and the portable SQL constructs live in ``cockpit.warehouse.sql``
+(shared with the read side, which must not import this module: importing it registers the hook).
 """
 
 from __future__ import annotations
@@ -24,86 +21,17 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import (Column, Date, DateTime, Engine, Float, MetaData, String, Table, and_, case, delete, func, insert,
+from sqlalchemy import (Column, Date, DateTime, Engine, MetaData, String, Table, and_, case, delete, func, insert,
                         literal, select, text)
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import ColumnElement
 
 from cockpit import hooks
 from cockpit.warehouse import indexes
 from cockpit.warehouse import schema as s
+from cockpit.warehouse.sql import is_open, late, period_start, resolve_minutes, response_minutes
 from cockpit import clock
 
 log = logging.getLogger(__name__)
-
-OPEN_STATUSES_EXCLUDED = ("resolved", "closed")
-
-
-# ---------------------------------------------------------------- portable SQL constructs
-class minutes_between(FunctionElement):  # noqa: N801 - reads like a SQL function
-    """Minutes from ``start`` to ``end`` (float); NULL when either is NULL."""
-
-    type = Float()
-    inherit_cache = True
-    name = "minutes_between"
-
-
-@compiles(minutes_between)
-def _minutes_default(element, compiler, **kw):  # noqa: ANN001
-    start, end = list(element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)})) / 60.0)"
-
-
-@compiles(minutes_between, "sqlite")
-def _minutes_sqlite(element, compiler, **kw):  # noqa: ANN001
-    start, end = list(element.clauses)
-    return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 1440.0)"
-
-
-class period_start(FunctionElement):  # noqa: N801
-    """The first day of the day / week (ISO, Monday) / month a timestamp or date falls in, as a date."""
-
-    type = Date()
-    inherit_cache = True
-    name = "period_start"
-
-    def __init__(self, col: Any, unit: str) -> None:
-        if unit not in ("day", "week", "month"):
-            raise ValueError(f"unknown period unit {unit!r}")
-        self.unit = unit
-        super().__init__(col)
-
-
-@compiles(period_start)
-def _period_start_default(element, compiler, **kw):  # noqa: ANN001
-    (col,) = list(element.clauses)
-    c = compiler.process(col, **kw)
-    if element.unit == "day":
-        return f"CAST({c} AS DATE)"
-    return f"CAST(date_trunc('{element.unit}', {c}) AS DATE)"
-
-
-@compiles(period_start, "sqlite")
-def _period_start_sqlite(element, compiler, **kw):  # noqa: ANN001
-    (col,) = list(element.clauses)
-    c = compiler.process(col, **kw)
-    if element.unit == "day":
-        return f"date({c})"
-    if element.unit == "month":
-        return f"date({c}, 'start of month')"
-    return f"date({c}, '-' || ((CAST(strftime('%w', {c}) AS INTEGER) + 6) % 7) || ' days')"
-
-
-def response_minutes(e=s.event) -> ColumnElement:  # noqa: ANN001
-    return minutes_between(e.c.reported_at, func.coalesce(e.c.accepted_at, e.c.acknowledged_at))
-
-
-def resolve_minutes(e=s.event) -> ColumnElement:  # noqa: ANN001
-    return minutes_between(e.c.reported_at, func.coalesce(e.c.resolved_at, e.c.closed_at))
-
-
-def is_open(e=s.event) -> ColumnElement:  # noqa: ANN001
-    return e.c.status.not_in(OPEN_STATUSES_EXCLUDED)
 
 
 # ---------------------------------------------------------------- refresh
@@ -153,12 +81,12 @@ def _aggregate_select(first: date | None, last: date | None, now: datetime, grou
             func.coalesce(func.sum(resp), 0.0).label("sum_response_min"),
             func.count(reso).label("n_resolve_timed"),
             func.coalesce(func.sum(reso), 0.0).label("sum_resolve_min"),
-            _one(and_(e.c.deadline_at.is_not(None), func.coalesce(e.c.resolved_at, e.c.closed_at) > e.c.deadline_at)).label("n_late"),
+            _one(late(e, s.category)).label("n_late"),
             func.count(e.c.satisfaction).label("n_rated"),
             func.coalesce(func.sum(e.c.satisfaction), 0).label("sum_satisfaction"),
             literal(now, s.agg_event_day.c.refreshed_at.type).label("refreshed_at"),
         )
-        .select_from(source)
+        .select_from(source.outerjoin(s.category, s.category.c.code == e.c.category_code))  # its SLA, for late
         .where(*where)
         .group_by(day, e.c.grid_code, e.c.category_code, e.c.channel)
     )

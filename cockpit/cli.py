@@ -236,6 +236,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- config check
+def cmd_kpis(args: argparse.Namespace) -> int:
+    """The boards' metrics with their definitions (docs/metrics.md is this command's --markdown)."""
+    import json
+
+    from cockpit.metrics import describe, markdown
+
+    config = _config(args)
+    if args.markdown:
+        sys.stdout.write(markdown(config.kpis))
+        return 0
+    rows = describe(config.kpis, args.lang)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        target = "" if r["target"] is None else f" target {r['target']:g}"
+        sample = "" if r["min_sample"] is None else f" min {r['min_sample']}"
+        print(f"{r['board']:<9} {r['key']:<24} {r['name']}  [{r['type']}, {r['unit'] or '-'}{target}{sample}]")
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     config = _config(args)
     print(f"configuration: {config.file}")
@@ -330,6 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: app.workers)")
     p.add_argument("--port", type=int, metavar="P", help="port (default: app.port)")
     p.add_argument("--host", help="address to bind (default: app.host)")
+
+    p = command("kpis", cmd_kpis, "list the boards' metrics and what each means",
+                "List each board's metrics in display order with their type, unit, target, minimum sample and "
+                "definition ([kpis] in the configuration).")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p.add_argument("--markdown", action="store_true", help="print docs/metrics.md")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of names and definitions (default zh)")
 
     p = command("config", cmd_config, "configuration", "Configuration.")
     cs = p.add_subparsers(dest="config_command", required=True, metavar="{check}")

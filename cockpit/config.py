@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cockpit.metrics import DEFAULT_SETTINGS, KpiSettings, KpiSettingsError, settings_from
 from cockpit.warehouse.targets import TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "retry_backoff_seconds": 2.0,
         "prepare_processes": 2,  # worker processes preparing a pass of several sources, or a full one (0: none)
         "stale_after_minutes": 60,
+        "duplicate_window_hours": 24,  # a report of the same incident within it is linked to the first (docs/sources.md)
     },
     "scheduler": {
         "full_reconcile_hour": 2,
@@ -114,6 +116,7 @@ class Config:
     file: Path
     settings: dict[str, dict[str, Any]]
     sources: dict[str, SourceConfig]
+    kpis: KpiSettings = DEFAULT_SETTINGS  # each board's metrics, targets and minimum samples ([kpis])
 
     def get(self, section: str, key: str) -> Any:
         return self.settings[section][key]
@@ -208,6 +211,7 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     file = Path(path or env.get("COCKPIT_CONFIG") or DEFAULT_CONFIG).resolve()
     data = _read_toml(file)
     includes = data.pop("include", [])
+    kpi_block = data.pop("kpis", {})
     raw_sources: dict[str, tuple[Path, Any]] = {}
     for name, block in (data.pop("sources", {}) or {}).items():
         raw_sources[name] = (file, block)
@@ -233,7 +237,7 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     for section, keys in data.items():
         if section not in DEFAULTS:
             raise ConfigError(file, section, "unknown section",
-                              "remove it or use one of: " + ", ".join(sorted(DEFAULTS)) + ", sources, include")
+                              "remove it or use one of: " + ", ".join(sorted(DEFAULTS)) + ", kpis, sources, include")
         if not isinstance(keys, dict):
             raise ConfigError(file, section, "expected a table", f"write it as [{section}]")
         for key in keys:
@@ -266,8 +270,13 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
 
     _check_clock(file, settings, env)
 
+    try:
+        kpis = settings_from(kpi_block if isinstance(kpi_block, dict) else {"boards": kpi_block})
+    except KpiSettingsError as exc:
+        raise ConfigError(file, exc.key, exc.problem, exc.fix) from None
+
     sources = {name: _source(name, block, f, placeholders) for name, (f, block) in raw_sources.items()}
-    return Config(file=file, settings=settings, sources=sources)
+    return Config(file=file, settings=settings, sources=sources, kpis=kpis)
 
 
 def _source(name: str, block: Any, file: Path, placeholders: dict[str, str]) -> SourceConfig:

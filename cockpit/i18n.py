@@ -111,6 +111,65 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kpi.applications": {"zh": "办件量", "en": "Applications"},
     "kpi.one_visit_rate": {"zh": "一次办成率", "en": "One-visit rate"},
     "kpi.online_share": {"zh": "网办占比", "en": "Online share"},
+    "kpi.overdue_open": {"zh": "超期未办结", "en": "Open past deadline"},
+    "kpi.insufficient": {"zh": "样本不足", "en": "Too few cases"},
+    "kpi.sample": {"zh": "样本 {n} 件（至少 {m}）", "en": "{n} cases (at least {m})"},
+    "kpi.sample_readings": {"zh": "读数 {n} 个（至少 {m}）", "en": "{n} readings (at least {m})"},
+    "kpi.waiting": {"zh": "另有 {n} 件待响应，最长已等 {h} 小时", "en": "{n} still waiting, longest {h} h"},
+    "kpi.none_waiting": {"zh": "无待响应", "en": "none waiting"},
+    "kpi.delivered": {"zh": "{n}/{m} 村已报送", "en": "{n}/{m} villages delivered"},
+    "kpi.delivered_short": {"zh": "{n}/{m} 村", "en": "{n}/{m} vil."},
+    "kpi.incomplete": {"zh": "报送不全，不作比较", "en": "incomplete: not compared"},
+    "kpi.incomplete_previous": {"zh": "上月报送不全，不作比较", "en": "last month incomplete: not compared"},
+    "kpi.as_of": {"zh": "截至 {at}", "en": "as of {at}"},
+    "unit.case": {"zh": "件", "en": ""},
+    "unit.pct": {"zh": "%", "en": "%"},
+    "unit.hour": {"zh": "小时", "en": "h"},
+    "unit.score": {"zh": "分", "en": "pts"},
+    "unit.ugm3": {"zh": "µg/m³", "en": "µg/m³"},
+    "unit.person": {"zh": "人", "en": ""},
+    "unit.person_time": {"zh": "人次", "en": ""},
+    "unit.org": {"zh": "个", "en": ""},
+    "unit.wan_yuan": {"zh": "万元", "en": "×10k ¥"},
+    "unit.yuan": {"zh": "元", "en": "¥"},
+    "time.reported": {"zh": "上报时间", "en": "reported time"},
+    "time.as_of": {"zh": "统计截止时刻", "en": "the end of the view"},
+    "time.resolved_in": {"zh": "上报时间（办结截至统计截止时刻）", "en": "reported time (resolved by the end of the view)"},
+    "time.submitted": {"zh": "申请时间", "en": "submitted time"},
+    "time.measured": {"zh": "监测时间", "en": "reading time"},
+    "time.month": {"zh": "报送月份", "en": "month delivered"},
+    "def.events": {"zh": "本时段内上报的事件数（各渠道；同一人对同一事项在同一网格的重复上报只计一次）。",
+                   "en": "Events reported in the period, every channel; a repeat report of one incident by the same "
+                         "person is counted once."},
+    "def.open": {"zh": "统计截止时刻（进行中的时段为此刻）仍未办结的事件，无论何时上报，即积压量；对比时段按其对应时刻的办理记录计算。",
+                 "en": "Events not resolved or closed at the end of the view (now, for a running period), whatever "
+                       "their report date: the backlog. The comparison is computed as of its corresponding instant "
+                       "from the lifecycle times."},
+    "def.overdue_open": {"zh": "统计截止时刻仍未办结且已过办理时限的事件；时限为来源给出的期限，否则为上报时间加该事项分类的时限（各渠道一致）。",
+                         "en": "Open events past their deadline at the end of the view; the deadline is the source's, "
+                               "else the report time plus the category's SLA (every channel)."},
+    "def.resolution_rate": {"zh": "本时段上报的事件中，截至统计截止时刻已办结的比例；少于最小样本时显示“样本不足”。",
+                            "en": "Share of the period's events resolved or closed by the end of the view; "
+                                  "\"too few cases\" under the minimum sample."},
+    "def.response_hours": {"zh": "本时段上报且已响应（受理或签收）事件的平均响应时长；同时显示尚未响应的件数及最长等待时长。",
+                           "en": "Mean time to the first response (accepted or acknowledged) of the period's "
+                                 "answered events, shown with how many still wait and the longest wait."},
+    "def.satisfaction": {"zh": "本时段上报事件的满意度评价（1–5 分）平均值，仅计已评价的事件。",
+                         "en": "Mean satisfaction rating (1–5) of the period's rated events."},
+    "def.late": {"zh": "本时段上报、截至统计截止时刻已办结但晚于办理时限的事件数（时限同“超期未办结”）。",
+                 "en": "The period's events resolved by the end of the view but after their deadline (deadline as "
+                       "for open past deadline)."},
+    "def.applications": {"zh": "本时段提交的政务服务办件数。", "en": "Service applications submitted in the period."},
+    "def.one_visit_rate": {"zh": "本时段提交且已办结的办件中，跑动不超过一次的比例；退回和未办结的不计入。",
+                           "en": "Share of the period's completed applications that took at most one visit; "
+                                 "rejected and unfinished ones are left out."},
+    "def.online_share": {"zh": "本时段提交的办件中网上办理的比例。", "en": "Share of the period's applications made online."},
+    "def.pm25": {"zh": "本时段各监测点 PM2.5 小时读数的平均值；读数少于最小样本时显示“样本不足”。",
+                 "en": "Mean of the period's hourly PM2.5 readings; \"too few\" under the minimum number of readings."},
+    "def.indicator": {"zh": "部门按月报送的最新月份数值，与上一月比较；全镇数为各村报送值的合计（比率和得分取平均），并注明报送村数，报送不全时不作比较。",
+                      "en": "The latest month a department delivered, against the month before; a township figure "
+                            "combines the villages' values (sum, or mean for rates and scores) and says how many "
+                            "delivered; an incomplete month is not compared."},
     "kpi.target": {"zh": "目标", "en": "Target"},
     "kpi.previous": {"zh": "上期", "en": "Last period"},
     "kpi.latest_month": {"zh": "最新月", "en": "Latest month"},
@@ -266,7 +325,7 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     entry = CATALOGUE.get(key)
     if entry is None:
         return key  # visible, so a missing key is noticed; never raises on screen
-    text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    text = entry[lang] if lang in entry else entry[DEFAULT_LANGUAGE]  # "" is a translation (no unit in English)
     return text.format(**params) if params else text
 
 

@@ -23,16 +23,40 @@ def _dates(col: pd.Series) -> list[str]:
     return [pd.Timestamp(v).isoformat() for v in col]
 
 
-def event_trend(df: pd.DataFrame, *, lang: str, dark: bool = False) -> Figure:
-    """Reported and resolved events per bucket (``queries.events.event_trend``)."""
+# bucket unit -> (its length, tick label format, hover format)
+_UNITS = {"hour": (pd.Timedelta(hours=1), "%H:%M", "%m-%d %H:%M"), "day": (pd.Timedelta(days=1), "%m-%d", "%Y-%m-%d"),
+          "week": (pd.Timedelta(days=7), "%m-%d", "%Y-%m-%d"), "month": (pd.Timedelta(days=30), "%Y-%m", "%Y-%m")}
+
+
+def time_axis(buckets: pd.Series, unit: str) -> dict:
+    """An x axis for buckets of ``unit``: ticks on whole buckets with a label that suits them, and a
+    range of at least one bucket either side of the data, so that a single bucket (the first hours of
+    a month) is a readable chart rather than an axis in fractions of a second."""
+    length, tick, hover = _UNITS[unit]
+    first, last = pd.Timestamp(buckets.min()), pd.Timestamp(buckets.max())
+    span = dict(hour=3_600_000, day=86_400_000, week=7 * 86_400_000).get(unit)
+    n = max(1, int((last - first) / length) + 1)
+    axis = dict(type="date", tickformat=tick, hoverformat=hover,
+                range=[(first - length * 0.6).isoformat(), (last + length * 0.6).isoformat()])
+    if unit == "month":
+        axis["dtick"] = "M1" if n <= 12 else "M3"
+    elif span:
+        axis["dtick"] = span * max(1, n // 8)  # at most about eight labels
+    return axis
+
+
+def event_trend(df: pd.DataFrame, *, lang: str, dark: bool = False, unit: str = "day") -> Figure:
+    """Reported and resolved events per bucket of ``unit`` (``queries.events.event_trend``)."""
     if df.empty:
         return empty_figure(t("empty", lang), dark)
     x = _dates(df["bucket"])
+    layout = base_layout(dark, hovermode="x unified")
+    layout["xaxis"] = {**layout["xaxis"], **time_axis(df["bucket"], unit)}
     return figure([
         dict(type="bar", x=x, y=_values(df["n_reported"]), name=t("series.reported", lang), marker=dict(color=SERIES[0])),
         dict(type="scatter", x=x, y=_values(df["n_resolved"]), name=t("series.resolved", lang), mode="lines+markers",
              line=dict(color=SERIES[1], width=2)),
-    ], base_layout(dark, hovermode="x unified"))
+    ], layout)
 
 
 def breakdown_bar(labels: list[str], values: list[float], codes: list[str], *, lang: str, dark: bool = False,
@@ -116,4 +140,6 @@ def indicator_trend(df: pd.DataFrame, *, lang: str, dark: bool = False) -> Figur
         if target is not None and not pd.isna(target):
             traces.append(dict(type="scatter", x=x, y=[float(target)] * len(g), name=t("series.target", lang),
                                mode="lines", line=dict(color=colour, dash="dot"), showlegend=False))
-    return figure(traces, base_layout(dark, hovermode="x unified"))
+    layout = base_layout(dark, hovermode="x unified")
+    layout["xaxis"] = {**layout["xaxis"], **time_axis(df["period_start"], "month")}
+    return figure(traces, layout)

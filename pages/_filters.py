@@ -70,9 +70,17 @@ def filter_bar(f: Filters, town: dict | None, lang: str, prefix: str) -> html.Di
         dd("grid", _options(zip(grids["code"], grids["name"]) if grids is not None else [], lang), f.grid, disabled=not f.village),
         dd("category", _options(cats, lang), f.category),
         dd("indicator", _options(inds, lang), f.indicator, disabled=not inds),
-        html.Div([html.Div(f"{t('filter.range', lang)}: {f.start:%Y-%m-%d} — {(f.end - timedelta(days=1)):%Y-%m-%d}"),
+        html.Div([html.Div(range_text(f, lang), id=f"{prefix}-range-note"),
                   html.Div(t("filter.copy_hint", lang))], className="range-note"),
     ], className="filters")
+
+
+def range_text(f: Filters, lang: str) -> str:
+    """"统计区间: 2026-12-01 — 2026-12-01（进行中，截至 00:05） · 较上月同期"."""
+    text = f"{t('filter.range', lang)}: {f.start:%Y-%m-%d} — {(f.end - timedelta(days=1)):%Y-%m-%d}"
+    if f.running:
+        text += f" ({t('period.running', lang, at=f'{f.as_of:%H:%M}')})"
+    return f"{text} · {t(f.compare_key, lang)}"
 
 
 def filters_href(values, starts, ends, state) -> str:  # noqa: ANN001

@@ -1,4 +1,4 @@
-"""Small reusable components: KPI cards, tables of records, notices."""
+"""Small reusable components: numbers for display, tables of records, notices (KPI cards: ``pages._kpi_card``)."""
 
 from __future__ import annotations
 
@@ -15,60 +15,11 @@ def fmt(value, unit: str = "") -> str:  # noqa: ANN001
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     v = float(value)
-    if unit in ("%", "h", "分", "µg/m³"):
+    if unit in ("%", "h", "分", "µg/m³", "pct", "hour", "score", "ugm3"):
         return f"{v:,.1f}"
     if abs(v) >= 100 or v == int(v):
         return f"{v:,.0f}"
     return f"{v:,.2f}"
-
-
-def kpi_label(row: dict, lang: str) -> str:
-    if row.get("kind") == "indicator":
-        return str(row.get(f"name_{lang}") or row.get("name_zh") or row["key"])
-    return t(row["key"], lang)
-
-
-def trend_arrow(row: dict, lang: str) -> html.Span:
-    """Arrow and change against the last period, green when better, red when worse, grey when neither."""
-    value, prev = row.get("value"), row.get("previous")
-    if value is None or prev is None or pd.isna(value) or pd.isna(prev):
-        return html.Span("", className="kpi-delta")
-    delta = float(value) - float(prev)
-    if abs(delta) < 1e-9:
-        return html.Span([html.I(className="bi bi-dash"), f" {t('big.vs_last', lang)} 0"], className="kpi-delta neutral")
-    better = row.get("higher_is_better")
-    tone = "neutral" if better is None else ("good" if (delta > 0) == bool(better) else "bad")
-    icon = "bi-arrow-up-right" if delta > 0 else "bi-arrow-down-right"
-    pct = f" ({delta / abs(float(prev)) * 100:+.1f}%)" if float(prev) else ""
-    return html.Span([html.I(className=f"bi {icon}"), f" {t('big.vs_last', lang)} {'+' if delta > 0 else ''}{fmt(delta, row.get('unit', ''))}{pct}"],
-                     className=f"kpi-delta {tone}")
-
-
-def target_badge(row: dict, lang: str) -> html.Span | None:
-    target, value = row.get("target"), row.get("value")
-    if target is None or pd.isna(target) or value is None or pd.isna(value):
-        return None
-    met = float(value) >= float(target) if row.get("higher_is_better") is not False else float(value) <= float(target)
-    return html.Span(f"{t('kpi.target', lang)} {fmt(target, row.get('unit', ''))}",
-                     className=f"kpi-target {'good' if met else 'bad'}",
-                     title=t("kpi.on_target" if met else "kpi.off_target", lang))
-
-
-def kpi_card(row: dict, lang: str, link: str | None, *, big: bool = False) -> html.Div:
-    unit = row.get("unit", "")
-    shown_unit = {"h": t("big.hours", lang)}.get(unit, unit)
-    body = [
-        html.Div(kpi_label(row, lang), className="kpi-label"),
-        html.Div([html.Span(fmt(row.get("value"), unit), className="kpi-value"),
-                  html.Span(shown_unit, className="kpi-unit")], className="kpi-main"),
-        html.Div([trend_arrow(row, lang), target_badge(row, lang)], className="kpi-foot"),
-    ]
-    if row.get("basis") == "month" and row.get("period_start") is not None and not pd.isna(row.get("period_start")):
-        body.append(html.Div(f"{t('kpi.latest_month', lang)} {pd.Timestamp(row['period_start']):%Y-%m}", className="kpi-basis"))
-    cls = "kpi-card" + (" kpi-big" if big else "")
-    if link:
-        return dcc.Link(body, href=link, className=cls + " kpi-link")
-    return html.Div(body, className=cls)
 
 
 RECORD_COLUMNS = ("id", "reported_at", "title", "category", "channel", "grid", "status", "reporter", "duplicates")

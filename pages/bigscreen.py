@@ -16,7 +16,8 @@ from figures.charts import area_map, ranking_bar
 from pages._common import config, current_lang, engine, href, now
 from pages._access import allowed, denied_notice, guarded
 from pages._scope import current_scope
-from pages._widgets import fmt, kpi_card
+from pages._kpi_card import kpi_card
+from pages._widgets import fmt
 from queries import areas, events, kpis
 from queries._base import reading
 from queries.departments import department_response_ranking
@@ -28,14 +29,14 @@ BOARDS = ("party", "economy", "safety", "services")
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
-def _board_panel(board: str, lang: str, df: pd.DataFrame | None) -> html.Div:
+def _board_panel(board: str, lang: str, df: pd.DataFrame | None, period: str) -> html.Div:
     """A board's panel from its KPIs (``None``: the board is outside the viewer's scope)."""
     if df is None:  # a board head's other boards: say so rather than show zeros
         return html.Div([html.Div(html.Span(t(f"board.{board}", lang)), className="big-panel-title"),
                          html.Div(html.Div(t("big.out_of_scope", lang), className="big-empty"), className="big-kpis")],
                         className=f"big-panel board-{board} out-of-scope", id=f"big-board-{board}")
-    tiles = [kpi_card(r, lang, href(f"/board/{board}", {"period": "month"}) if r["kind"] == "indicator"
-                      else href("/drill", {"board": board, "period": "month"}), big=True)
+    tiles = [kpi_card(r, lang, href(f"/board/{board}", {"period": period}) if r["kind"] == "indicator"
+                      else href("/drill", {"board": board, "period": period}), big=True)
              for r in df.to_dict("records")]
     return html.Div([
         dcc.Link([html.Span(t(f"board.{board}", lang)), html.I(className="bi bi-chevron-right")],
@@ -56,7 +57,7 @@ def _event_list(df: pd.DataFrame, lang: str, time_col: str) -> html.Ul | html.Di
             html.Span(r.get("grid_name") or "", className="ev-grid"),
             html.Span(t(f"status.{r['status']}", lang), className=f"ev-status st-{r['status']}"),
         ], href=href("/drill", {"board": r["board"], "village": r["village_code"], "grid": r["grid_code"],
-                                "period": "month"}))))
+                                "period": config().get("app", "big_screen_period")}))))
     return html.Ul(items, className="big-list")
 
 
@@ -72,16 +73,19 @@ def _content(lang: str) -> dict:
                     "ranking": ranking_bar(pd.DataFrame(), lang=lang, dark=True), "town": t("app.title", lang)}
         here, at = town["code"], now()  # the screen shows one township even when the warehouse holds several
         day = at.date()
-        month, _ = parse_filters({"period": "month"}, at)
+        period = config().get("app", "big_screen_period")  # a rolling window: never nearly empty
+        month, _ = parse_filters({"period": period}, at)
         shapes = areas.map_shapes(db, scope, here)
         latest = events.latest_events(db, scope, limit=10, area=here)
         dispatched = events.dispatched_on(db, scope, day, limit=10, area=here)
         counts = events.count_dispatched_on(db, scope, day, area=here)
         ranking = department_response_ranking(db, scope, month, area=here)
-        board_kpis = {b: kpis.board_kpis(db, scope, parse_filters({"period": "month"}, at, board=b)[0], here, limit=4)
+        board_kpis = {b: kpis.board_kpis(db, scope, parse_filters({"period": period}, at, board=b)[0], here, limit=4,
+                                         settings=config().kpis)
                       for b in BOARDS if scope.allows_board(b)}
     return {
-        "boards": [_board_panel(b, lang, board_kpis.get(b)) for b in BOARDS],
+        "boards": [_board_panel(b, lang, board_kpis.get(b), period) for b in BOARDS],
+        "period": f"{t(f'period.{period}', lang)} · {t(month.compare_key, lang)}",
         "map": area_map(shapes, lang=lang, dark=True, label_size=15),
         "codes": [code for code, ring in zip(shapes["code"], shapes["ring"]) if ring],
         "open_total": int(shapes["open_events"].sum()) if not shapes.empty else 0,
@@ -112,7 +116,8 @@ def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.
             html.Div([html.Span(c["town"], className="big-town"), html.Span(t("app.title", lang), className="big-title")],
                      className="big-brand"),
             html.Nav(nav, className="big-nav"),
-            html.Div([html.Span(t("big.updated", lang) + " "), html.Span(now().strftime("%Y-%m-%d %H:%M"), id="big-clock")],
+            html.Div([html.Span(c.get("period", ""), className="big-period", id="big-period"),
+                      html.Span(t("big.updated", lang) + " "), html.Span(now().strftime("%Y-%m-%d %H:%M"), id="big-clock")],
                      className="big-updated"),
         ], className="big-header"),
         html.Main([
@@ -164,7 +169,7 @@ def refresh(_n: int, lang: str):
 @guarded("drill")
 def drill_from_map(click: dict | None, codes: list[str]):
     code = clicked_code(click, codes)
-    return href("/drill", {"village": code, "period": "month"}) if code else no_update
+    return href("/drill", {"village": code, "period": config().get("app", "big_screen_period")}) if code else no_update
 
 
 def clicked_code(click: dict | None, codes: list[str]) -> str | None:

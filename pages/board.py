@@ -11,13 +11,14 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 from cockpit.i18n import name, t
 from cockpit.reference import BOARDS
 from figures.charts import breakdown_bar, event_trend, indicator_trend
-from pages._common import current_lang, engine, href
+from pages._common import config, current_lang, engine, href
 from pages._access import allowed, denied_notice, guarded
 from pages._export import export_button
 from pages._records import first_page
 from pages._scope import current_scope
 from pages._filters import filter_bar, filters_href, resolve_filters
-from pages._widgets import kpi_card, notices, panel, records_table
+from pages._kpi_card import kpi_card
+from pages._widgets import notices, panel, records_table
 from queries import events, kpis
 from queries._base import reading
 from queries.indicators import indicator_series, of_board
@@ -37,12 +38,13 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
     area_code = f.area or (town["code"] if town else "")
     base = f.to_query()
     with reading(engine()) as db:
-        cards = [kpi_card(r, lang, href("/drill", base)) for r in kpis.board_kpis(db, scope, f, area_code).to_dict("records")]
+        cards = [kpi_card(r, lang, href("/drill", base)) for r in kpis.board_kpis(db, scope, f, area_code, settings=config().kpis).to_dict("records")]
         by_area = events.events_by_area(db, scope, f)
         by_cat = events.events_by_category(db, scope, f)
         series = of_board(indicator_series(db, scope, area_code, until=f.end), f.board, f.indicator) if area_code else None
         records, n_records = first_page(db, scope, f)
-        trend = events.event_trend(db, scope, f, events.trend_unit(f))
+        unit = events.trend_unit(f)
+        trend = events.event_trend(db, scope, f, unit)
     return html.Div([
         html.Div([html.Span(className="board-dot", style={"background": f"var(--{f.board})"}),
                   html.H4(BOARDS[f.board][0 if lang == "zh" else 1]),
@@ -54,7 +56,7 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
         html.Div(cards or html.Div(t("empty", lang)), className=f"kpi-row board-{f.board}", id="board-kpis"),
         html.Div([
             html.Div(panel(t("section.trend", lang), dcc.Graph(id="board-trend", config=GRAPH_CONFIG, style={"height": "300px"},
-                     figure=event_trend(trend, lang=lang))), className="col-lg-6"),
+                     figure=event_trend(trend, lang=lang, unit=unit))), className="col-lg-6"),
             html.Div(panel(t("section.indicator_trend", lang), dcc.Graph(id="board-indicators", config=GRAPH_CONFIG, style={"height": "300px"},
                      figure=indicator_trend(series if series is not None else pd.DataFrame(), lang=lang))), className="col-lg-6"),
         ], className="row"),

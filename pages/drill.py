@@ -11,13 +11,14 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 
 from cockpit.i18n import t
 from figures.charts import area_map, breakdown_bar
-from pages._common import current_lang, engine, href
+from pages._common import config, current_lang, engine, href
 from pages._access import allowed, denied_notice, guarded
 from pages._export import export_button
 from pages._records import first_page
 from pages._people import care_panel
 from pages._scope import current_scope
-from pages._widgets import kpi_card, notices, panel, records_table
+from pages._kpi_card import kpi_card
+from pages._widgets import notices, panel, records_table
 from pages.bigscreen import clicked_code
 from pages._filters import filter_bar, filters_href, resolve_filters
 from queries import areas, events, kpis
@@ -61,7 +62,7 @@ def layout(lang: str | None = None, **query: str) -> html.Div:
                       className="btn btn-sm btn-outline-secondary ms-3", id="drill-up")
 
     # the event figures of this level (across all boards unless one is chosen)
-    cards = [kpi_card(r, lang, None) for r in kpis.board_kpis(db, scope, f, here).to_dict("records") if r["kind"] == "event"]
+    cards = [kpi_card(r, lang, None) for r in kpis.board_kpis(db, scope, f, here, settings=config().kpis).to_dict("records") if r["kind"] == "event"]
     body: list = []
     if not f.grid:  # township or village: children on a map and as bars
         shapes = areas.map_shapes(db, scope, here, board=f.board)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import and_, func, select
 
-from cockpit.aggregates import minutes_between
+from cockpit.warehouse.sql import minutes_between
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, area_clause, board_clause, cached, department_clause, frame
-from queries.events import area_where
+from queries._base import DB, cached, frame
+from queries._where import EVENT, view_where
 from queries.filters import Filters
 
 
@@ -32,18 +31,7 @@ def department_response_ranking(db: DB, scope: Scope, f: Filters, *, area: str |
     """
     e, d = s.event, s.department
     minutes = department_response_expr()
-    where = [e.c.duplicate_of.is_(None), minutes.is_not(None), area_clause(scope, e.c.grid_code),
-             board_clause(scope, e.c.board), department_clause(scope, e.c.department_code),
-             e.c.reported_at >= datetime.combine(f.start, datetime.min.time()),
-             e.c.reported_at < datetime.combine(f.end, datetime.min.time())]
-    if f.board:
-        where.append(e.c.board == f.board)
-    if f.village:
-        where.append(e.c.village_code == f.village)
-    if f.grid:
-        where.append(e.c.grid_code == f.grid)
-    if area and not f.area:
-        where.append(area_where(e.c.village_code, e.c.grid_code, area))
+    where = [e.c.duplicate_of.is_(None), minutes.is_not(None), *view_where(EVENT, scope, f, area=area)]
     ranked = (select(e.c.department_code.label("code"), minutes.label("m"),
                      func.row_number().over(partition_by=e.c.department_code, order_by=minutes).label("rn"),
                      func.count().over(partition_by=e.c.department_code).label("n"))

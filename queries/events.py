@@ -8,14 +8,16 @@ from datetime import date, datetime, timedelta
 from typing import Iterator
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from cockpit.aggregates import period_start
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import (DB, area_clause, board_clause, cached, code_prefix, department_clause, frame, one, records,
+from cockpit.warehouse.sql import (at, closed_by, closed_time, hour_start, is_open, late, minutes_between, past_deadline,
+                                  period_start, response_minutes)
+from queries._base import (DB, area_clause, board_clause, cached, frame, one, records,
                            scalar)
+from queries._where import AGG, EVENT, view_where
 from queries.filters import Filters
 
 A = s.agg_event_day
@@ -24,37 +26,8 @@ _SUMS = ("n_reported", "n_open", "n_resolved", "n_dispatched", "n_responded", "s
          "n_resolve_timed", "sum_resolve_min", "n_late", "n_rated", "sum_satisfaction")
 
 
-def area_where(village_col: ColumnElement, grid_col: ColumnElement, code: str, *, by_index: bool = True) -> ColumnElement:
-    """The rows of area ``code`` (a grid, village or township) as a condition on a fact's village and
-    grid columns. Codes are hierarchical: a village has 12 digits, its grids more, a township fewer.
-
-    ``by_index``: a township as the list of its villages, which an index on the village column serves
-    (a prefix ``LIKE`` would read every township's rows); otherwise as a plain prefix test, for
-    queries better driven by a time index (the newest events, today's dispatches)."""
-    if len(code) > 12:
-        return grid_col == code
-    if len(code) == 12:
-        return village_col == code
-    if not by_index:
-        return func.substr(village_col, 1, len(code)) == code
-    a = s.area
-    return village_col.in_(select(a.c.code).where(a.c.level == "village", code_prefix(a.c.code, code)))
-
-
 def _agg_where(scope: Scope, f: Filters, area: str | None = None) -> list[ColumnElement]:
-    w = [A.c.day >= f.start, A.c.day < f.end, area_clause(scope, A.c.grid_code), board_clause(scope, A.c.board),
-         department_clause(scope, A.c.department_code)]
-    if area and not f.area:
-        w.append(area_where(A.c.village_code, A.c.grid_code, area))
-    if f.board:
-        w.append(A.c.board == f.board)
-    if f.village:
-        w.append(A.c.village_code == f.village)
-    if f.grid:
-        w.append(A.c.grid_code == f.grid)
-    if f.category:
-        w.append(A.c.category_code == f.category)
-    return w
+    return view_where(AGG, scope, f, area=area)
 
 
 # built once: SQL expressions are immutable, and building them was a good part of a query's cost
@@ -111,19 +84,73 @@ def event_totals_by_board(db: DB, scope: Scope, f: Filters, *, area: str | None 
 
 
 @cached
+def event_figures(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -> dict:
+    """The event KPIs of a view as of its end instant (``f.as_of``: now, for a running period), from
+    the events' lifecycle times, so the comparison is computed as of its own corresponding instant.
+
+    Over the events reported in the period: n_reported, n_resolved (resolved or closed by then),
+    n_responded / sum_response_min (answered by then), n_waiting / max_wait_min (neither answered
+    nor closed by then: how many still wait and the longest wait), n_rated / sum_satisfaction,
+    n_late (closed after the deadline). And the backlog at that instant, whenever reported: n_open,
+    n_overdue_open (open and past the deadline). Definitions: ``cockpit.warehouse.sql``.
+    """
+    e, c, t = E, s.category, f.as_of
+    answered = func.coalesce(e.c.accepted_at, e.c.acknowledged_at)
+    responded = and_(answered.is_not(None), answered <= at(t))
+    closed = closed_by(t)
+    waiting = and_(~responded, ~closed)
+
+    def n(cond: ColumnElement) -> ColumnElement:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    src = E.outerjoin(c, c.c.code == e.c.category_code)
+    period = one(db, select(
+        func.count().label("n_reported"), n(closed).label("n_resolved"), n(responded).label("n_responded"),
+        func.coalesce(func.sum(case((responded, response_minutes(e)))), 0.0).label("sum_response_min"),
+        n(waiting).label("n_waiting"), func.max(case((waiting, minutes_between(e.c.reported_at, at(t))))).label("max_wait_min"),
+        n(and_(closed, e.c.satisfaction.is_not(None))).label("n_rated"),
+        func.coalesce(func.sum(case((closed, e.c.satisfaction))), 0).label("sum_satisfaction"),
+        n(and_(closed, late(e, c), closed_time(e) <= at(t))).label("n_late"),
+    ).select_from(src).where(*_event_where(scope, f, area)))
+    backlog = one(db, select(func.count().label("n_open"), n(past_deadline(t)).label("n_overdue_open"))
+                  .select_from(src).where(*_event_where(scope, f, area, until=t), ~closed))
+    out = {k: float(v or 0) for k, v in {**period, **backlog}.items() if k != "max_wait_min"}
+    out["max_wait_min"] = None if period["max_wait_min"] is None else float(period["max_wait_min"])
+
+    def ratio(num: str, den: str, scale: float = 1.0) -> float | None:
+        return scale * out[num] / out[den] if out[den] > 0 else None
+
+    out.update(resolution_rate=ratio("n_resolved", "n_reported", 100.0),
+               mean_response_min=ratio("sum_response_min", "n_responded"),
+               mean_satisfaction=ratio("sum_satisfaction", "n_rated"), as_of=t)
+    return out
+
+
+@cached
 def event_trend(db: DB, scope: Scope, f: Filters, unit: str = "day") -> pd.DataFrame:
-    """Events per day / week / month of the range: bucket (date), n_reported, n_resolved, n_open."""
-    bucket = period_start(A.c.day, unit)
-    df = frame(db, select(bucket.label("bucket"), func.sum(A.c.n_reported).label("n_reported"),
-                          func.sum(A.c.n_resolved).label("n_resolved"), func.sum(A.c.n_open).label("n_open"))
-               .where(*_agg_where(scope, f)).group_by(bucket).order_by(bucket))
+    """Events per hour / day / week / month of the view: bucket (timestamp), n_reported, n_resolved,
+    n_open (by the current status). Days and longer come from the aggregate; hours from the events."""
+    if unit == "hour":
+        bucket = hour_start(E.c.reported_at)
+        stmt = (select(bucket.label("bucket"), func.count().label("n_reported"),
+                       func.sum(case((is_open(E), 0), else_=1)).label("n_resolved"),
+                       func.sum(case((is_open(E), 1), else_=0)).label("n_open"))
+                .where(*_event_where(scope, f)).group_by(bucket).order_by(bucket))
+    else:
+        bucket = period_start(A.c.day, unit)
+        stmt = (select(bucket.label("bucket"), func.sum(A.c.n_reported).label("n_reported"),
+                       func.sum(A.c.n_resolved).label("n_resolved"), func.sum(A.c.n_open).label("n_open"))
+                .where(*_agg_where(scope, f)).group_by(bucket).order_by(bucket))
+    df = frame(db, stmt)
     df["bucket"] = pd.to_datetime(df["bucket"])
     return df
 
 
 def trend_unit(f: Filters) -> str:
+    """The trend's buckets for the view's span: hours within a day, days within about a month and a
+    half, weeks within about half a year, months beyond."""
     days = (f.end - f.start).days
-    return "day" if days <= 45 else "week" if days <= 200 else "month"
+    return "hour" if days <= 1 else "day" if days <= 45 else "week" if days <= 200 else "month"
 
 
 @cached
@@ -159,24 +186,10 @@ def events_by_channel(db: DB, scope: Scope, f: Filters) -> pd.DataFrame:
                  .group_by(A.c.channel).order_by(func.sum(A.c.n_reported).desc(), A.c.channel))
 
 
-def _event_where(scope: Scope, f: Filters | None, area: str | None = None) -> list[ColumnElement]:
-    w = [E.c.duplicate_of.is_(None), area_clause(scope, E.c.grid_code), board_clause(scope, E.c.board),
-         department_clause(scope, E.c.department_code)]
-    if area and not (f and f.area):
-        w.append(area_where(E.c.village_code, E.c.grid_code, area, by_index=False))
-    if f is None:
-        return w
-    w += [E.c.reported_at >= datetime.combine(f.start, datetime.min.time()),
-          E.c.reported_at < datetime.combine(f.end, datetime.min.time())]
-    if f.board:
-        w.append(E.c.board == f.board)
-    if f.village:
-        w.append(E.c.village_code == f.village)
-    if f.grid:
-        w.append(E.c.grid_code == f.grid)
-    if f.category:
-        w.append(E.c.category_code == f.category)
-    return w
+def _event_where(scope: Scope, f: Filters | None, area: str | None = None, **kw) -> list[ColumnElement]:  # noqa: ANN003
+    """The view's events (duplicates left out); ``kw`` as for ``view_where``. A township ``area``
+    as a prefix test: these reads are better driven by a time index."""
+    return [E.c.duplicate_of.is_(None), *view_where(EVENT, scope, f, area=area, by_index=False, **kw)]
 
 
 def _record_columns() -> list:

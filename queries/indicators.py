@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
+from cockpit.clock import midnight
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, area_clause, board_clause, cached, code_prefix, frame, one, scalar
+from queries._base import DB, area_clause, board_clause, cached, code_prefix, frame, one
 from queries.areas import codes_under
 from queries.filters import Filters
 
@@ -23,7 +24,8 @@ def indicator_series(db: DB, scope: Scope, area_code: str, *, board: str | None 
     """Monthly values of the indicators for ``area_code``: the area's own value where delivered,
     otherwise its sub-areas combined (sum, or mean for rates and scores).
 
-    Columns: code, name_zh, name_en, board, unit, higher_is_better, target, period_start, value.
+    Columns: code, name_zh, name_en, board, unit, higher_is_better, target, period_start, value,
+    n_delivered (the sub-areas that delivered a combined value; None for the area's own value).
     """
     v, i = s.indicator_value, s.indicator
     own = v.c.area_code == area_code
@@ -48,11 +50,12 @@ def indicator_series(db: DB, scope: Scope, area_code: str, *, board: str | None 
     df = frame(db, stmt)
     if df.empty:
         return pd.DataFrame(columns=["code", "name_zh", "name_en", "board", "unit", "higher_is_better", "target",
-                                     "period_start", "value"])
+                                     "period_start", "value", "n_delivered"])
     sub = df["sub_sum"].astype(float)
     sub_mean = sub / df["n_sub"].where(df["n_sub"] > 0).astype(float)
     combined = sub_mean.where(df["unit"].isin(AVERAGED_UNITS), sub)
     df["value"] = df["own_value"].astype(float).where(df["n_own"] > 0, combined)
+    df["n_delivered"] = df["n_sub"].astype("Int64").where(df["n_own"] == 0)
     df["higher_is_better"] = df["higher_is_better"].astype(bool)
     df["period_start"] = pd.to_datetime(df["period_start"])
     return df.drop(columns=["n_own", "own_value", "sub_sum", "n_sub"])
@@ -68,16 +71,21 @@ def of_board(series: pd.DataFrame, board: str, indicator: str | None = None) -> 
 
 
 def latest_and_previous(series: pd.DataFrame) -> pd.DataFrame:
-    """Per indicator: the latest value and the one of the period before (from ``indicator_series``)."""
+    """Per indicator: the latest value and the one of the period before (from ``indicator_series``),
+    with how many sub-areas delivered each (``n_delivered``, ``previous_delivered``)."""
     ordered = series.sort_values("period_start", kind="stable")
     last: dict[str, int] = {}  # code -> position of its latest row
     previous: dict[str, float | None] = {}
+    previous_n: dict[str, object] = {}
     values = ordered["value"].tolist()
+    delivered = ordered["n_delivered"].tolist() if "n_delivered" in ordered else [None] * len(values)
     for pos, code in enumerate(ordered["code"].tolist()):
         previous[code] = values[last[code]] if code in last else None
+        previous_n[code] = delivered[last[code]] if code in last else None
         last[code] = pos
     out = ordered.iloc[list(last.values())].reset_index(drop=True)
     out["previous"] = [previous[c] for c in last]
+    out["previous_delivered"] = [previous_n.get(c) for c in last]
     return out
 
 
@@ -90,36 +98,45 @@ def _grids_of(db: DB, col, code: str):  # noqa: ANN001, ANN202 - SQLAlchemy colu
 
 
 @cached
-def sensor_mean(db: DB, scope: Scope, metric: str, f: Filters, *, area: str | None = None) -> float | None:
-    """Mean of a sensor metric's readings over the range (area filters applied; ``area`` when they
-    select no village or grid)."""
+def sensor_stats(db: DB, scope: Scope, metric: str, f: Filters, *, area: str | None = None) -> dict:
+    """Mean and number of a sensor metric's readings over the view, up to its end instant (area
+    filters applied; ``area`` when they select no village or grid): {"mean", "n"}."""
     r = s.sensor_reading
-    w = [r.c.metric == metric, r.c.ts >= datetime.combine(f.start, datetime.min.time()),
-         r.c.ts < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(r.c.grid_code, ""))]
+    w = [r.c.metric == metric, r.c.ts >= midnight(f.start), r.c.ts < f.as_of,
+         area_clause(scope, func.coalesce(r.c.grid_code, ""))]
     if f.area or area:
         w.append(_grids_of(db, r.c.grid_code, f.area or area))  # served by the (metric, grid, time) index
-    m = scalar(db, select(func.avg(r.c.value)).where(*w))
-    return None if m is None else float(m)
+    row = one(db, select(func.avg(r.c.value).label("mean"), func.count(r.c.value).label("n")).where(*w))
+    return {"mean": None if row["mean"] is None else float(row["mean"]), "n": int(row["n"] or 0)}
+
+
+def sensor_mean(db: DB, scope: Scope, metric: str, f: Filters, *, area: str | None = None) -> float | None:
+    """The mean of ``sensor_stats``."""
+    return sensor_stats(db, scope, metric, f, area=area)["mean"]
 
 
 @cached
 def service_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -> dict:
-    """Service applications submitted in the range: n, one-visit rate (%), online share (%), joint, mean visits.
-    Area filters applied; ``area`` when they select no village or grid."""
+    """Service applications submitted in the view, up to its end instant: n, n_completed (completed by
+    then), one-visit rate (% of the completed ones with at most one visit; rejected and unfinished
+    ones are left out), online share (%), joint, mean visits. Area filters applied; ``area`` when
+    they select no village or grid."""
     a = s.service_application
-    w = [a.c.submitted_at >= datetime.combine(f.start, datetime.min.time()),
-         a.c.submitted_at < datetime.combine(f.end, datetime.min.time()), area_clause(scope, func.coalesce(a.c.grid_code, ""))]
+    w = [a.c.submitted_at >= midnight(f.start), a.c.submitted_at < f.as_of,
+         area_clause(scope, func.coalesce(a.c.grid_code, ""))]
     if f.area or area:
         w.append(_grids_of(db, a.c.grid_code, f.area or area))
+    completed = and_(a.c.status == "completed", a.c.visits.is_not(None),
+                     or_(a.c.completed_at.is_(None), a.c.completed_at <= f.as_of))
     row = one(db, select(func.count().label("n"),
-                          func.sum(case((a.c.visits <= 1, 1), else_=0)).label("one_visit"),
-                          func.count(a.c.visits).label("with_visits"),
+                          func.sum(case((completed, 1), else_=0)).label("n_completed"),
+                          func.sum(case((and_(completed, a.c.visits <= 1), 1), else_=0)).label("one_visit"),
                           func.sum(case((a.c.channel == "online", 1), else_=0)).label("online"),
                           func.sum(case((a.c.joint, 1), else_=0)).label("joint"),
                           func.avg(a.c.visits).label("mean_visits")).where(*w))
     n = int(row["n"] or 0)
-    wv = int(row["with_visits"] or 0)
-    return {"n": n, "joint": int(row["joint"] or 0),
-            "one_visit_rate": 100.0 * float(row["one_visit"] or 0) / wv if wv else None,
+    done = int(row["n_completed"] or 0)
+    return {"n": n, "n_completed": done, "joint": int(row["joint"] or 0),
+            "one_visit_rate": 100.0 * float(row["one_visit"] or 0) / done if done else None,
             "online_share": 100.0 * float(row["online"] or 0) / n if n else None,
             "mean_visits": None if row["mean_visits"] is None else float(row["mean_visits"])}

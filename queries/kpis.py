@@ -1,112 +1,120 @@
-"""Each board's key indicators for a view: value, last period's value, target and direction.
+"""Each board's key figures for a view: value, what it is compared with, target, sample and notes.
 
-A KPI is one of: an event figure (from the aggregate, over the filters' period and the one before),
-a service figure, a sensor mean, or a department-delivered indicator (its latest month and the month
-before). ``board_kpis`` returns them in display order as a DataFrame.
+The metrics, their order and targets are ``cockpit.metrics`` definitions (configurable under
+``[kpis]``). A figure comes from the events as of the view's end (``events.event_figures``), the
+service applications, a sensor mean, or a department-delivered indicator (its latest month and the
+month before). ``board_kpis`` returns them in display order as a DataFrame.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 
 import pandas as pd
 
+from cockpit.metrics import DEFAULT_SETTINGS, KpiSettings, Metric
 from cockpit.scope import Scope
 from queries._base import DB
-from queries.events import event_totals
+from queries.areas import codes_under
+from queries.events import event_figures
 from queries.filters import Filters
-from queries.indicators import indicator_series, latest_and_previous, of_board, sensor_mean, service_totals
+from queries.indicators import indicator_series, latest_and_previous, of_board, sensor_stats, service_totals
+
+COLUMNS = ["key", "kind", "type", "unit", "higher_is_better", "target", "value", "previous", "sample", "min_sample",
+           "insufficient", "previous_insufficient", "compare_key", "basis", "period_start", "delivered", "expected",
+           "previous_delivered", "n_waiting", "max_wait_hours", "name_zh", "name_en", "definition_key", "as_of"]
+
+# figure of event_figures / service_totals behind each metric
+_EVENT_FIELDS = {"events": "n_reported", "open": "n_open", "overdue_open": "n_overdue_open",
+                 "resolution_rate": "resolution_rate", "response_hours": "mean_response_min",
+                 "satisfaction": "mean_satisfaction", "late": "n_late"}
+_SERVICE_FIELDS = {"applications": "n", "one_visit_rate": "one_visit_rate", "online_share": "online_share"}
 
 
-@dataclass(frozen=True)
-class Kpi:
-    key: str  # catalogue key of the label (event/service/sensor KPIs) or indicator code
-    kind: str  # event | service | sensor | indicator
-    field: str  # which figure
-    unit: str
-    higher_is_better: bool | None  # None: neither (a volume)
-    target: float | None = None
+def _num(v: object) -> float | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return None
+    return float(v)  # type: ignore[arg-type]
 
 
-_EVENT_KPIS = (
-    Kpi("kpi.events", "event", "n_reported", "件", None),
-    Kpi("kpi.open", "event", "n_open", "件", False),
-    Kpi("kpi.resolution_rate", "event", "resolution_rate", "%", True, 90.0),
-    Kpi("kpi.response_hours", "event", "mean_response_hours", "h", False, 2.0),
-    Kpi("kpi.satisfaction", "event", "mean_satisfaction", "分", True, 4.5),
-)
-
-BOARD_KPIS: dict[str, tuple[Kpi, ...]] = {
-    "party": (
-        Kpi("sanhui_yike_rate", "indicator", "value", "%", True),
-        Kpi("cadre_eval_score", "indicator", "value", "分", True),
-        Kpi("party_members", "indicator", "value", "人", True),
-        Kpi("party_branches", "indicator", "value", "个", True),
-        *_EVENT_KPIS[:3],
-    ),
-    "economy": (
-        Kpi("industrial_output", "indicator", "value", "万元", True),
-        Kpi("tax_revenue", "indicator", "value", "万元", True),
-        Kpi("fixed_asset_investment", "indicator", "value", "万元", True),
-        Kpi("kpi.pm25", "sensor", "pm25", "µg/m³", False, 35.0),
-        Kpi("living_env_score", "indicator", "value", "分", True),
-        *_EVENT_KPIS[:3],
-    ),
-    "safety": _EVENT_KPIS + (Kpi("kpi.late", "event", "n_late", "件", False),),
-    "services": (
-        Kpi("kpi.applications", "service", "n", "件", None),
-        Kpi("kpi.one_visit_rate", "service", "one_visit_rate", "%", True, 90.0),
-        Kpi("kpi.online_share", "service", "online_share", "%", True, 60.0),
-        Kpi("family_doctor_rate", "indicator", "value", "%", True),
-        Kpi("enrolment_rate", "indicator", "value", "%", True),
-        *_EVENT_KPIS[:3],
-    ),
-}
+def _event_value(m: Metric, figures: dict) -> float | None:
+    v = _num(figures.get(_EVENT_FIELDS[m.key]))
+    return v / 60.0 if v is not None and m.key == "response_hours" else v
 
 
-def _event_value(totals: dict, field: str) -> float | None:
-    if field == "mean_response_hours":
-        m = totals.get("mean_response_min")
-        return None if m is None or pd.isna(m) else m / 60.0
-    v = totals.get(field)
-    return None if v is None or pd.isna(v) else float(v)
-
-
-def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int | None = None) -> pd.DataFrame:
+def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int | None = None,
+               settings: KpiSettings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """The board's KPIs (``f.board``) for ``area_code`` (the township, or the filtered village / grid).
 
-    Columns: key, kind, unit, higher_is_better, target, value, previous, basis ('period' or 'month'),
-    name_zh / name_en (indicators only; others are labelled from the catalogue by key).
+    Columns (``COLUMNS``): the metric (key, kind, type, unit key, direction, target), value and
+    previous (None where a sample is too small or nothing was delivered), sample and min_sample,
+    insufficient / previous_insufficient, compare_key (catalogue key of what it is compared with),
+    basis ('period' or 'month'), for indicators the month and how many villages delivered of how
+    many, for response times how many still wait and the longest wait, and as_of (the instant).
     """
     board = f.board or "safety"
     area = None if f.area else area_code or None  # the filters' village / grid, else area_code
-    cur, prev = event_totals(db, scope, f, area=area), event_totals(db, scope, f.previous(), area=area)
-    services = None
-    indicators = None
+    prev_f = f.previous()
+    cache: dict[str, tuple] = {}
+
+    def figures(kind: str, metric: Metric | None = None) -> tuple:
+        key = kind if kind != "sensor" else f"sensor:{metric.key}"  # type: ignore[union-attr]
+        if key not in cache:
+            if kind == "event":
+                cache[key] = (event_figures(db, scope, f, area=area), event_figures(db, scope, prev_f, area=area))
+            elif kind == "service":
+                cache[key] = (service_totals(db, scope, f, area=area), service_totals(db, scope, prev_f, area=area))
+            elif kind == "sensor":
+                cache[key] = (sensor_stats(db, scope, metric.key, f, area=area),  # type: ignore[union-attr]
+                              sensor_stats(db, scope, metric.key, prev_f, area=area))  # type: ignore[union-attr]
+            else:
+                latest = latest_and_previous(of_board(indicator_series(db, scope, area_code, until=f.end), board))
+                expected = len(codes_under(db, area_code, "village")) if area_code and len(area_code) < 12 else None
+                cache[key] = ({r["code"]: r for r in latest.to_dict("records")}, expected)
+        return cache[key]
+
     rows = []
-    for k in BOARD_KPIS[board]:
+    for m in settings.of(board):
         if limit is not None and len(rows) >= limit:
             break
-        row = {"key": k.key, "kind": k.kind, "unit": k.unit, "higher_is_better": k.higher_is_better,
-               "target": k.target, "basis": "period", "name_zh": None, "name_en": None}
-        if k.kind == "event":
-            row["value"], row["previous"] = _event_value(cur, k.field), _event_value(prev, k.field)
-        elif k.kind == "service":
-            if services is None:
-                services = (service_totals(db, scope, f, area=area), service_totals(db, scope, f.previous(), area=area))
-            row["value"], row["previous"] = services[0][k.field], services[1][k.field]
-        elif k.kind == "sensor":
-            row["value"], row["previous"] = (sensor_mean(db, scope, k.field, f, area=area),
-                                             sensor_mean(db, scope, k.field, f.previous(), area=area))
+        minimum = settings.minimum(m)
+        row = dict.fromkeys(COLUMNS)
+        row.update(key=m.key, kind=m.kind, type=m.type, unit=m.unit, higher_is_better=m.higher_is_better,
+                   target=m.target, basis="period", compare_key=f.compare_key, min_sample=minimum or None,
+                   definition_key=m.definition_key if m.kind != "indicator" else "def.indicator", as_of=f.as_of,
+                   insufficient=False, previous_insufficient=False)
+        if m.kind in ("event", "service", "sensor"):
+            cur, prev = figures(m.kind, m)
+            if m.kind == "event":
+                value, previous = _event_value(m, cur), _event_value(m, prev)
+                sample, prev_sample = cur.get(m.sample or "", None), prev.get(m.sample or "", None)
+                if m.key == "response_hours":
+                    wait = cur.get("max_wait_min")
+                    row.update(n_waiting=int(cur["n_waiting"]), max_wait_hours=None if wait is None else wait / 60.0)
+            elif m.kind == "service":
+                value, previous = _num(cur[_SERVICE_FIELDS[m.key]]), _num(prev[_SERVICE_FIELDS[m.key]])
+                sample, prev_sample = cur.get(m.sample or ""), prev.get(m.sample or "")
+            else:
+                value, previous, sample, prev_sample = cur["mean"], prev["mean"], cur["n"], prev["n"]
+            if m.sample:
+                row["sample"] = int(sample or 0)
+                row["insufficient"] = row["sample"] < minimum
+                row["previous_insufficient"] = int(prev_sample or 0) < minimum
+                value = None if row["insufficient"] else value
+                previous = None if row["previous_insufficient"] else previous
+            row.update(value=value, previous=previous)
         else:
-            if indicators is None:
-                latest = latest_and_previous(of_board(indicator_series(db, scope, area_code, until=f.end), board))
-                indicators = {r["code"]: r for r in latest.to_dict("records")}
-            m = indicators.get(k.key)
-            if m is None:
+            delivered, expected = figures("indicator")
+            d = delivered.get(m.key)
+            if d is None:
                 continue  # not delivered for this area: leave the card out rather than show a blank
-            row.update(value=m["value"], previous=m["previous"], target=m["target"], basis="month",
-                       name_zh=m["name_zh"], name_en=m["name_en"], unit=m["unit"],
-                       higher_is_better=bool(m["higher_is_better"]), period_start=m["period_start"])
+            n_now, n_before = _num(d.get("n_delivered")), _num(d.get("previous_delivered"))
+            complete = expected is None or n_now is None or (n_now >= expected and (n_before is None or n_before >= expected))
+            row.update(value=d["value"], previous=d["previous"] if complete else None, basis="month",
+                       compare_key="compare.month_delivered", name_zh=d["name_zh"], name_en=d["name_en"],
+                       period_start=d["period_start"], delivered=None if n_now is None else int(n_now),
+                       expected=expected if n_now is not None else None,
+                       previous_delivered=None if n_before is None else int(n_before))
+            row["previous_insufficient"] = not complete
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # System packages the cockpit needs, installed only when missing (a second run does nothing):
 # PostgreSQL server (the test suite starts its own throwaway cluster), Chromium and its driver
-# (browser tests), poppler-utils (PDF text checks), Noto CJK fonts and the Pango libraries (PDF reports).
+# (browser tests), poppler-utils (PDF text checks), Noto CJK fonts and the Pango libraries (PDF reports),
+# faketime (the suite checks that it passes when the machine's own date is a boundary instant).
 set -euo pipefail
 
-packages=(postgresql chromium chromium-driver poppler-utils fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
+packages=(postgresql chromium chromium-driver poppler-utils fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 faketime)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

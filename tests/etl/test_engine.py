@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text
 
-from cockpit import aggregates, hooks
+from cockpit import aggregates, clock, hooks
 from cockpit.etl import RunResult, UnknownSource, mark_abandoned_runs, run_source, run_sources
 from cockpit.privacy import mask_id_number, mask_phone, secret_hash
 from cockpit.warehouse import schema as s
@@ -477,7 +477,8 @@ def test_a_late_correction_updates_only_the_columns_it_changed(township) -> None
 
     config = township.config(etl="prepare_processes = 0\n")  # the statements of this process are traced
     engine = engine_for(township.warehouse_url)
-    run_sources(config, engine)
+    with clock.pinned("2026-11-18T10:30:00"):  # the second load an hour later: its rows' loaded_at moves
+        run_sources(config, engine)
     with engine.connect() as conn:
         before = conn.execute(select(s.event).where(s.event.c.src_key == "E1")).one()._asdict()
     township.execute("UPDATE ev SET zt = '1', upd = ? WHERE bh = 'E1' AND myd = '5'", (T0 + 101,))
@@ -489,7 +490,8 @@ def test_a_late_correction_updates_only_the_columns_it_changed(township) -> None
     engine.dispose()
     sa_event.listen(engine, "connect", trace)
     try:
-        r = by_source(run_sources(config, engine))["events"]
+        with clock.pinned("2026-11-18T11:30:00"):
+            r = by_source(run_sources(config, engine))["events"]
     finally:
         sa_event.remove(engine, "connect", trace)
     assert r.rows_loaded == 1

@@ -39,13 +39,8 @@ def _square(x: float, y: float, w: float, h: float) -> str:
     return json.dumps({"type": "Polygon", "coordinates": [[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]]})
 
 
-def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = None) -> None:
-    """Fill the warehouse at ``url``: areas with polygons, events over the 90 days before ``now`` (the
-    clock's, by default), indicators for the 11 months before, sensors, service applications, ETL runs
-    and quarantined rows; then build the aggregates."""
-    NOW = (now or clock.now()).replace(minute=0, second=0)  # noqa: N806 - the module's NOW, for this build
-    engine = engine_for(url)
-    rng = random.Random(seed)
+def area_rows() -> list[dict]:
+    """The township, its two villages and four grids, with polygons."""
     areas = [{"code": TOWNSHIP, "name": "清溪镇", "level": "township", "parent_code": "330999", "seq": 1,
               "geometry": _square(120.0, 29.8, 0.05, 0.03), "centroid_lon": 120.025, "centroid_lat": 29.815,
               **_lineage("grid_area", TOWNSHIP)}]
@@ -59,6 +54,17 @@ def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = 
                           "geometry": _square(120.0 + 0.025 * vi, 29.8 + 0.015 * (gi - 1), 0.025, 0.015),
                           "centroid_lon": 120.0125 + 0.025 * vi, "centroid_lat": 29.8075 + 0.015 * (gi - 1),
                           "grid_worker": "网格员" + str(gi), **_lineage("grid_area", g)})
+    return areas
+
+
+def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = None) -> None:
+    """Fill the warehouse at ``url``: areas with polygons, events over the 90 days before ``now`` (the
+    clock's, by default), indicators for the 11 months before, sensors, service applications, ETL runs
+    and quarantined rows; then build the aggregates."""
+    NOW = (now or clock.now()).replace(minute=0, second=0)  # noqa: N806 - the module's NOW, for this build
+    engine = engine_for(url)
+    rng = random.Random(seed)
+    areas = area_rows()
     cats = [c for c in CATEGORIES if c.board in ("safety", "economy", "services", "party")]
     channels = ["hotline_12345", "grid_app", "petition", "camera"]
     ev = []
@@ -92,7 +98,8 @@ def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = 
                 "grid_code": list(GRIDS)[0], **_lineage("ecology", f"AQ1|{h}")} for h in range(0, 24 * 70, 6)]
     apps = [{"service_code": "S1", "service_name": "低保申请", "department_code": "civil_affairs",
              "grid_code": rng.choice(list(GRIDS)), "channel": rng.choice(["online", "walk_in"]), "joint": n % 5 == 0,
-             "status": "done", "submitted_at": NOW - timedelta(days=rng.randrange(0, 80)), "visits": rng.randint(0, 3),
+             "status": ("completed", "completed", "completed", "rejected", "in_progress")[n % 5],
+             "submitted_at": NOW - timedelta(days=n * 80 / 120), "visits": rng.randint(0, 3),
              **_lineage("gov", f"A{n}")} for n in range(120)]
     runs = [
         {"id": 1, "source": "hotline", "full": True, "started_at": NOW - timedelta(minutes=30),

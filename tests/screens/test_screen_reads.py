@@ -6,6 +6,7 @@ import threading
 import time
 from datetime import datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 
@@ -32,7 +33,8 @@ def _one(engine, sql: str, **params):
 
 
 def _bounds(f):
-    return datetime.combine(f.start, datetime.min.time()), datetime.combine(f.end, datetime.min.time())
+    """The view's first instant and its end instant (now, for a running period)."""
+    return datetime.combine(f.start, datetime.min.time()), f.as_of
 
 
 def _kpi(df, key: str) -> dict:
@@ -41,7 +43,7 @@ def _kpi(df, key: str) -> dict:
 
 def test_sensor_and_service_kpis_match_raw_sql(wh):
     f, _ = parse_filters({"period": "month"}, NOW, board="economy")
-    got = _kpi(kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP), "kpi.pm25")
+    got = _kpi(kpis.board_kpis(wh, EVERYTHING, f, TOWNSHIP), "pm25")
     for value, period in ((got["value"], f), (got["previous"], f.previous())):
         a, b = _bounds(period)
         raw = _one(wh, "SELECT AVG(value) FROM sensor_reading WHERE metric = 'pm25' AND ts >= :a AND ts < :b "
@@ -59,11 +61,18 @@ def test_sensor_and_service_kpis_match_raw_sql(wh):
     a, b = _bounds(f)
     where = "submitted_at >= :a AND submitted_at < :b"
     n = _one(wh, f"SELECT COUNT(*) FROM service_application WHERE {where}", a=a, b=b)
-    assert _kpi(got, "kpi.applications")["value"] == n
+    assert n > 0 and _kpi(got, "applications")["value"] == n
     online = _one(wh, f"SELECT COUNT(*) FROM service_application WHERE {where} AND channel = 'online'", a=a, b=b)
-    assert _kpi(got, "kpi.online_share")["value"] == pytest.approx(100.0 * online / n)
-    one_visit = _one(wh, f"SELECT COUNT(*) FROM service_application WHERE {where} AND visits <= 1", a=a, b=b)
-    assert _kpi(got, "kpi.one_visit_rate")["value"] == pytest.approx(100.0 * one_visit / n)
+    assert _kpi(got, "online_share")["value"] == pytest.approx(100.0 * online / n)
+    done = f"{where} AND status = 'completed' AND visits IS NOT NULL"
+    completed = _one(wh, f"SELECT COUNT(*) FROM service_application WHERE {done}", a=a, b=b)
+    one_visit = _one(wh, f"SELECT COUNT(*) FROM service_application WHERE {done} AND visits <= 1", a=a, b=b)
+    row = _kpi(got, "one_visit_rate")
+    assert row["sample"] == completed
+    if completed >= row["min_sample"]:
+        assert row["value"] == pytest.approx(100.0 * one_visit / completed)
+    else:
+        assert row["insufficient"] and pd.isna(row["value"])
 
 
 def test_indicator_kpis_are_the_latest_month_and_the_one_before(wh):
