@@ -189,6 +189,8 @@ event = Table(
     UniqueConstraint("src_source", "src_key"),
     Index("ix_event_village_reported", "village_code", "reported_at"),  # an area's events in a period
     Index("ix_event_grid_reported", "grid_code", "reported_at"),  # a grid's events in a period (aggregate refresh)
+    Index("ix_event_duplicate_of", "duplicate_of", sqlite_where=text("duplicate_of IS NOT NULL"),  # a record's duplicates
+          postgresql_where=text("duplicate_of IS NOT NULL")),
 )
 
 inspection = Table(
