@@ -71,6 +71,17 @@ def pinned(instant: datetime | str) -> Iterator[datetime]:
         _pinned = before
 
 
+def state() -> tuple[str, datetime | None]:
+    """The zone and the instant pinned in this process, for a worker process to ``restore``."""
+    return _zone.key, _pinned
+
+
+def restore(saved: tuple[str, datetime | None]) -> None:
+    global _pinned
+    set_timezone(saved[0])
+    _pinned = saved[1]
+
+
 def is_pinned() -> bool:
     return _pinned is not None or bool(os.environ.get(ENV_NOW))
 

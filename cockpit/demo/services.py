@@ -38,7 +38,12 @@ def months(w: World) -> list[date]:
     while m < last:
         out.append(m)
         m = date(m.year + m.month // 12, m.month % 12 + 1, 1)
-    return out or [date(w.end.year, w.end.month, 1) - timedelta(days=1)]
+    out = out or [(date(w.end.year, w.end.month, 1) - timedelta(days=1)).replace(day=1)]
+    # early in a month the last month is not delivered in full yet (``_published``): the month before
+    # it too, so that a short history still holds a delivered month
+    if w.end < datetime.combine(last, datetime.min.time()) + timedelta(days=12) and len(out) < 2:
+        out.insert(0, (out[0] - timedelta(days=1)).replace(day=1))
+    return out
 
 
 def indicator_values(w: World, own_codes: dict[str, str], rng: random.Random) -> list[tuple[str, str, date, float]]:
@@ -67,13 +72,17 @@ def stats(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[Tabl
                                              C("zbz", "REAL"), C("gxsj", "INTEGER", "epoch")],
                    pk=("id",), unique="bsm", replication="gxsj")
     for n, (own, area, m, x) in enumerate(indicator_values(w, codes.STATS_INDICATOR, rng), 1):
-        td.rows.append([n, f"TJ{rng.getrandbits(40):010x}", own, area, m, x, _published(m, rng)])
+        row = [n, f"TJ{rng.getrandbits(40):010x}", own, area, m, x, _published(m, rng)]
+        if row[-1] <= w.end:  # delivered by the instant the history ends at
+            td.rows.append(row)
     plans = [Plan("unknown_reference", "xzqhdm", lambda row: row[3][:9] + "299"), Plan("bad_number", "zbz"),
              Plan("unknown_code", "zbdm", "QTZB"), Plan("bad_date", "tjyf")]
     return td, plans
 
 
 def _published(m: date, rng: random.Random) -> datetime:
+    """When a department delivers month ``m``: 3 to 12 days after it ends (rows due after the instant
+    the history ends at are not in the sources yet: on the 1st, last month is not delivered)."""
     nxt = date(m.year + m.month // 12, m.month % 12 + 1, 1)
     return datetime.combine(nxt, datetime.min.time()) + timedelta(days=rng.uniform(3, 12))
 
@@ -83,7 +92,9 @@ def org(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[TableD
                                                C("SZ", "REAL"), C("XGSJ", fmt="slash")],
                    pk=("JLBH",), unique="XH", replication="XGSJ")
     for n, (own, area, m, x) in enumerate(indicator_values(w, codes.ORG_INDICATOR, rng), 1):
-        td.rows.append([f"DJ{n:08d}", n, own, area, m, x, _published(m, rng).replace(second=0, microsecond=0)])
+        row = [f"DJ{n:08d}", n, own, area, m, x, _published(m, rng).replace(second=0, microsecond=0)]
+        if row[-1] <= w.end:
+            td.rows.append(row)
     plans = [Plan("unknown_reference", "DWDM", lambda row: row[3][:9] + "299"), Plan("missing_value", "SZ"),
              Plan("bad_date", "NY")]
     return td, plans
@@ -95,7 +106,9 @@ def services_ind(w: World, rng: random.Random, nrng: np.random.Generator) -> tup
                                                       C("updated_at", fmt="iso_t")],
                    pk=("id",), unique="uuid", replication="updated_at")
     for n, (own, area, m, x) in enumerate(indicator_values(w, codes.SERVICES_INDICATOR, rng), 1):
-        td.rows.append([n, f"{rng.getrandbits(64):016x}", own, area, m, x, _published(m, rng).replace(microsecond=0)])
+        row = [n, f"{rng.getrandbits(64):016x}", own, area, m, x, _published(m, rng).replace(microsecond=0)]
+        if row[-1] <= w.end:
+            td.rows.append(row)
     plans = [Plan("unknown_reference", "area_code", lambda row: row[3][:9] + "299"), Plan("bad_number", "value"),
              Plan("missing_key", "id")]
     return td, plans

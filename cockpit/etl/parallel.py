@@ -87,7 +87,7 @@ def run(config: Config, engine: Engine, sources: list[SourceConfig], context: Co
     cancel = mp.Event()
     copy_text = engine.dialect.name == "postgresql"
     workers = [mp.Process(target=_work, args=(config, sources, since, full, context, todo, out, cancel, copy_text,
-                                              os.getpid()),
+                                              os.getpid(), clock.state()),
                           name=f"etl-prepare-{n}", daemon=True) for n in range(processes)]
     for w in workers:
         w.start()
@@ -181,8 +181,9 @@ def _alive(pid: int) -> bool:
 
 
 def _work(config: Config, sources: list[SourceConfig], since: list[str | None], full: bool, context: Context,
-          todo: Any, out: Any, cancel: Any, copy_text: bool, loader: int) -> None:
+          todo: Any, out: Any, cancel: Any, copy_text: bool, loader: int, clock_state: tuple) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the loading process's to handle
+    clock.restore(clock_state)  # the loading process's zone and pinned instant (a fork server's child has neither)
 
     def send(msg: tuple) -> bool:
         """Hand ``msg`` to the loading process; False when the pass is cancelled or its loading
