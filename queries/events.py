@@ -1,5 +1,6 @@
-"""Events: totals, trends and breakdowns (from the ``agg_event_day`` aggregate) and the records
-behind them (from ``event``; personal numbers only in masked form)."""
+"""Events: the KPI figures as of an instant (from ``event``, by its lifecycle times), trends and
+breakdowns (from the ``agg_event_day`` aggregate) and the records behind them (from ``event``;
+personal numbers only in masked form)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
 from cockpit.warehouse.sql import (at, closed_by, closed_time, hour_start, is_open, late, minutes_between, past_deadline,
                                   period_start, response_minutes)
-from queries._base import (DB, area_clause, board_clause, cached, frame, one, records,
+from queries._base import (DB, area_clause, board_clause, cached, frame, records,
                            scalar)
 from queries._where import AGG, EVENT, view_where
 from queries.filters import Filters
@@ -38,20 +39,6 @@ def _sums() -> tuple:
     return _SUM_COLUMNS
 
 
-def _row_rates(row: dict) -> dict:
-    """``_rates`` for one row of sums, in plain Python (NaN where a rate is undefined)."""
-    out = {c: float(row[c] or 0) for c in _SUMS}
-
-    def ratio(num: str, den: str, scale: float = 1.0) -> float:
-        return scale * out[num] / out[den] if out[den] > 0 else float("nan")
-
-    out.update(resolution_rate=ratio("n_resolved", "n_reported", 100.0),
-               mean_response_min=ratio("sum_response_min", "n_responded"),
-               mean_resolve_min=ratio("sum_resolve_min", "n_resolve_timed"),
-               mean_satisfaction=ratio("sum_satisfaction", "n_rated"))
-    return out
-
-
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
     """Add derived rates: resolution_rate (%), mean response / resolution minutes, mean satisfaction."""
     df = df.copy()
@@ -63,24 +50,34 @@ def _rates(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-@cached
-def event_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -> dict:
-    """Totals over the filters' range: counts, sums and the derived rates (one dict of floats).
-
-    ``area``: the area counted when the filters select no village or grid (e.g. the township).
-    A board's totals come from ``event_totals_by_board`` (one read serves the big screen's four boards).
-    """
-    if f.board:
-        by_board = event_totals_by_board(db, scope, replace(f, board=None), area=area)
-        return by_board.get(f.board) or _row_rates(dict.fromkeys(_SUMS, 0))
-    return _row_rates(one(db, select(*_sums()).where(*_agg_where(scope, f, area))))
+def backlog_parts(t: datetime) -> tuple[tuple[ColumnElement, ...], ...]:
+    """The events open at ``t`` (``~closed_by(t)``) as three disjoint sets, each a range of one of
+    the event indexes of migration 0011 rather than a scan of every event reported before ``t``:
+    open now (no resolution or closing time, status open), resolved after ``t``, closed after ``t``
+    without a resolution time."""
+    e = E.c
+    return ((e.resolved_at.is_(None), e.closed_at.is_(None), is_open(E)),
+            (e.resolved_at > at(t),),
+            (e.resolved_at.is_(None), e.closed_at > at(t)))
 
 
-@cached
-def event_totals_by_board(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -> dict[str, dict]:
-    """``event_totals`` of each board with events in the range: {board: totals}."""
-    rows = records(db, select(A.c.board, *_sums()).where(*_agg_where(scope, f, area)).group_by(A.c.board))
-    return {r["board"]: _row_rates(r) for r in rows}
+_FIGURE_SUMS = ("n_reported", "n_resolved", "n_responded", "sum_response_min", "n_waiting", "n_rated", "sum_satisfaction",
+                "n_late", "n_open", "n_overdue_open")
+
+
+def _figures(row: dict, t: datetime) -> dict:
+    """One board's (or all boards') sums as figures with their ratios."""
+    out = {k: float(row.get(k) or 0) for k in _FIGURE_SUMS}
+    wait = row.get("max_wait_min")
+    out["max_wait_min"] = None if wait is None else float(wait)
+
+    def ratio(num: str, den: str, scale: float = 1.0) -> float | None:
+        return scale * out[num] / out[den] if out[den] > 0 else None
+
+    out.update(resolution_rate=ratio("n_resolved", "n_reported", 100.0),
+               mean_response_min=ratio("sum_response_min", "n_responded"),
+               mean_satisfaction=ratio("sum_satisfaction", "n_rated"), as_of=t)
+    return out
 
 
 @cached
@@ -93,7 +90,19 @@ def event_figures(db: DB, scope: Scope, f: Filters, *, area: str | None = None) 
     nor closed by then: how many still wait and the longest wait), n_rated / sum_satisfaction,
     n_late (closed after the deadline). And the backlog at that instant, whenever reported: n_open,
     n_overdue_open (open and past the deadline). Definitions: ``cockpit.warehouse.sql``.
+    A board's figures come from ``event_figures_by_board`` (one read serves the big screen's boards).
     """
+    by_board = event_figures_by_board(db, scope, replace(f, board=None), area=area)
+    if f.board:
+        return by_board.get(f.board) or _figures({}, f.as_of)
+    total = {k: sum(b[k] for b in by_board.values()) for k in _FIGURE_SUMS}
+    waits = [b["max_wait_min"] for b in by_board.values() if b["max_wait_min"] is not None]
+    return _figures({**total, "max_wait_min": max(waits) if waits else None}, f.as_of)
+
+
+@cached
+def event_figures_by_board(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -> dict[str, dict]:
+    """``event_figures`` of each board with events: {board: figures}."""
     e, c, t = E, s.category, f.as_of
     answered = func.coalesce(e.c.accepted_at, e.c.acknowledged_at)
     responded = and_(answered.is_not(None), answered <= at(t))
@@ -104,26 +113,24 @@ def event_figures(db: DB, scope: Scope, f: Filters, *, area: str | None = None) 
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
     src = E.outerjoin(c, c.c.code == e.c.category_code)
-    period = one(db, select(
-        func.count().label("n_reported"), n(closed).label("n_resolved"), n(responded).label("n_responded"),
+    rows: dict[str, dict] = {}
+    for r in records(db, select(
+        e.c.board, func.count().label("n_reported"), n(closed).label("n_resolved"), n(responded).label("n_responded"),
         func.coalesce(func.sum(case((responded, response_minutes(e)))), 0.0).label("sum_response_min"),
         n(waiting).label("n_waiting"), func.max(case((waiting, minutes_between(e.c.reported_at, at(t))))).label("max_wait_min"),
         n(and_(closed, e.c.satisfaction.is_not(None))).label("n_rated"),
         func.coalesce(func.sum(case((closed, e.c.satisfaction))), 0).label("sum_satisfaction"),
         n(and_(closed, late(e, c), closed_time(e) <= at(t))).label("n_late"),
-    ).select_from(src).where(*_event_where(scope, f, area)))
-    backlog = one(db, select(func.count().label("n_open"), n(past_deadline(t)).label("n_overdue_open"))
-                  .select_from(src).where(*_event_where(scope, f, area, until=t), ~closed))
-    out = {k: float(v or 0) for k, v in {**period, **backlog}.items() if k != "max_wait_min"}
-    out["max_wait_min"] = None if period["max_wait_min"] is None else float(period["max_wait_min"])
-
-    def ratio(num: str, den: str, scale: float = 1.0) -> float | None:
-        return scale * out[num] / out[den] if out[den] > 0 else None
-
-    out.update(resolution_rate=ratio("n_resolved", "n_reported", 100.0),
-               mean_response_min=ratio("sum_response_min", "n_responded"),
-               mean_satisfaction=ratio("sum_satisfaction", "n_rated"), as_of=t)
-    return out
+    ).select_from(src).where(e.c.duplicate_of.is_(None), *view_where(EVENT, scope, f, area=area)).group_by(e.c.board)):
+        rows[r["board"]] = r
+    for part in backlog_parts(t):  # open at t: still open now, or closed after t (each served by its index)
+        for r in records(db, select(e.c.board, func.count().label("n_open"), n(past_deadline(t)).label("n_overdue_open"))
+                         .select_from(src).where(e.c.duplicate_of.is_(None), *view_where(EVENT, scope, f, area=area, until=t),
+                                                 *part).group_by(e.c.board)):
+            row = rows.setdefault(r["board"], {})
+            for k in ("n_open", "n_overdue_open"):
+                row[k] = (row.get(k) or 0) + (r[k] or 0)
+    return {board: _figures(row, t) for board, row in rows.items()}
 
 
 @cached

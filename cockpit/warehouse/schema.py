@@ -189,6 +189,13 @@ event = Table(
     UniqueConstraint("src_source", "src_key"),
     Index("ix_event_village_reported", "village_code", "reported_at"),  # an area's events in a period
     Index("ix_event_grid_reported", "grid_code", "reported_at"),  # a grid's events in a period (aggregate refresh)
+    # the backlog as of an instant (queries.events.backlog_parts): open now, resolved or closed after it
+    Index("ix_event_open_village_reported", "village_code", "reported_at",
+          sqlite_where=text("resolved_at IS NULL AND closed_at IS NULL"),
+          postgresql_where=text("resolved_at IS NULL AND closed_at IS NULL")),
+    Index("ix_event_village_resolved", "village_code", "resolved_at"),
+    Index("ix_event_village_closed_unresolved", "village_code", "closed_at", sqlite_where=text("resolved_at IS NULL"),
+          postgresql_where=text("resolved_at IS NULL")),
     Index("ix_event_duplicate_of", "duplicate_of", sqlite_where=text("duplicate_of IS NOT NULL"),  # a record's duplicates
           postgresql_where=text("duplicate_of IS NOT NULL")),
 )

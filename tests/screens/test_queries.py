@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import text
@@ -17,7 +17,7 @@ from queries import areas, departments, events, governance, indicators
 from queries._base import clear_cache
 from queries.filters import parse_filters
 from tests.screens import dataset
-from tests.screens.dataset import NOW, TODAY, TOWNSHIP, VILLAGES
+from tests.screens.dataset import NOW, TOWNSHIP, VILLAGES
 
 
 @pytest.fixture
@@ -36,6 +36,14 @@ def _rows(engine, sql: str, **params):
     with engine.connect() as conn:
         return [tuple(_dt(v) if isinstance(v, str) and len(v) >= 19 and v[4] == "-" else v for v in r)
                 for r in conn.execute(text(sql), params).fetchall()]
+
+
+def _agg_open(by_area) -> int:
+    return int(by_area["n_open"].sum()) if not by_area.empty else 0
+
+
+def _agg_reported(by_area) -> int:
+    return int(by_area["n_reported"].sum()) if not by_area.empty else 0
 
 
 def _quarter():
@@ -57,13 +65,15 @@ def test_events_by_village_match_raw_sql(wh):
     assert set(got["name"]) <= set(VILLAGES.values())
 
 
-def test_event_totals_rates_match_raw_events(wh):
-    f = _quarter()
-    got = events.event_totals(wh, EVERYTHING, f)
-    rows = _rows(wh, """SELECT status, reported_at, accepted_at, acknowledged_at, satisfaction FROM event
-                        WHERE duplicate_of IS NULL AND board = 'safety' AND reported_at >= :a AND reported_at < :b""",
-                 a=datetime.combine(f.start, datetime.min.time()), b=datetime.combine(f.end, datetime.min.time()))
-    resolved = sum(r[0] in ("resolved", "closed") for r in rows)
+def test_event_figures_match_raw_events(wh):
+    f = _quarter()  # running: the figures are taken now, from the lifecycle times
+    got = events.event_figures(wh, EVERYTHING, f)
+    rows = _rows(wh, """SELECT status, reported_at, accepted_at, acknowledged_at, satisfaction, resolved_at, closed_at
+                        FROM event WHERE duplicate_of IS NULL AND board = 'safety' AND reported_at >= :a
+                        AND reported_at < :b""",
+                 a=datetime.combine(f.start, datetime.min.time()), b=f.as_of)
+    resolved = sum(bool(r[5] or r[6]) and (r[5] or r[6]) <= f.as_of or (not (r[5] or r[6]) and r[0] in ("resolved", "closed"))
+                   for r in rows)
     assert got["n_reported"] == len(rows)
     assert got["resolution_rate"] == pytest.approx(100.0 * resolved / len(rows))
     resp = [((r[2] or r[3]) - r[1]).total_seconds() / 60 for r in rows if (r[2] or r[3])]
@@ -100,7 +110,7 @@ def test_scope_limits_rows_to_its_areas(wh):
     assert len(recs) and set(recs["village_code"]) == {village}
     assert set(areas.map_shapes(wh, scoped, TOWNSHIP)["code"]) == {village}
     nothing = Scope(areas=frozenset())
-    assert events.event_totals(wh, nothing, f)["n_reported"] == 0
+    assert events.event_figures(wh, nothing, f)["n_reported"] == 0
 
 
 def test_after_load_hook_refreshes_only_touched_days(wh):
@@ -115,11 +125,11 @@ def test_after_load_hook_refreshes_only_touched_days(wh):
     other_day = _rows(wh, "SELECT MIN(day) FROM agg_event_day")[0][0]
     before_other = _rows(wh, "SELECT refreshed_at FROM agg_event_day WHERE day = :d", d=other_day)
     day_f, _ = parse_filters({"period": "custom", "start": day.isoformat(), "end": day.isoformat()}, NOW)
-    open_before = events.event_totals.uncached(wh, EVERYTHING, day_f)["n_open"]
+    open_before = _agg_open(events.events_by_area.uncached(wh, EVERYTHING, day_f))
     with wh.begin() as conn:
         conn.execute(text("UPDATE event SET status = 'resolved', resolved_at = :t WHERE id = :i"), {"t": NOW, "i": row[0]})
     refresh_after_load(wh, [Result("person", {day}), Result("event", {day})])
-    assert events.event_totals.uncached(wh, EVERYTHING, day_f)["n_open"] == open_before - 1
+    assert _agg_open(events.events_by_area.uncached(wh, EVERYTHING, day_f)) == open_before - 1
     if str(other_day)[:10] != day.isoformat():
         assert _rows(wh, "SELECT refreshed_at FROM agg_event_day WHERE day = :d", d=other_day) == before_other
 
@@ -162,18 +172,18 @@ def test_lineage_of_a_record(wh):
 
 def test_cache_is_invalidated_when_the_data_version_moves(wh):
     f = _quarter()
-    first = events.event_totals(wh, EVERYTHING, f)["n_reported"]
+    first = _agg_reported(events.events_by_area(wh, EVERYTHING, f))
     with wh.begin() as conn:
         conn.execute(text("DELETE FROM agg_event_day"))
-    assert events.event_totals(wh, EVERYTHING, f)["n_reported"] == first  # cached until the version moves
+    assert _agg_reported(events.events_by_area(wh, EVERYTHING, f)) == first  # cached until the version moves
     with wh.begin() as conn:  # a run that ends, its after-load hooks not finished yet: still cached
         conn.execute(text("INSERT INTO etl_run (id, source, \"full\", started_at, ended_at, status, attempts, rows_read, "
                           "rows_loaded, rows_rejected) VALUES (99, 'hotline', false, :t, :t, 'success', 1, 0, 0, 0)"),
                      {"t": NOW})
-    assert events.event_totals(wh, EVERYTHING, f)["n_reported"] == first
+    assert _agg_reported(events.events_by_area(wh, EVERYTHING, f)) == first
     with wh.begin() as conn:  # the pass is complete (or the cockpit wrote data): read again
         bump_data_version(conn)
-    assert events.event_totals(wh, EVERYTHING, f)["n_reported"] == 0
+    assert _agg_reported(events.events_by_area(wh, EVERYTHING, f)) == 0
 
 
 def test_parse_filters_falls_back_and_names_bad_parameters():
