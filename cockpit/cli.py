@@ -161,10 +161,13 @@ def cmd_db(args: argparse.Namespace) -> int:
         print(f"warehouse {_safe_url(url)} downgraded to {migrate.current_revision(url) or 'base (empty)'}")
     elif args.db_command == "rebuild-aggregates":
         from cockpit.aggregates import rebuild_event_days
+        from cockpit.etl.duplicates import configured_window_hours, relink_all
         from cockpit.warehouse.data_version import bump_data_version
         from cockpit.warehouse.db import engine_for
 
         engine = engine_for(url)
+        relinked = relink_all(engine, window_hours=configured_window_hours(config))  # the aggregate leaves duplicates out
+        print(f"duplicates: {relinked.events} events linked or un-linked")
         rebuilt = rebuild_event_days(engine)
         with engine.begin() as conn:  # the screens read the rebuilt aggregates, not their cached results
             bump_data_version(conn)
@@ -339,8 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("revision", metavar="REV")
     dbs.add_parser("current", help="show the current revision", description="Show the warehouse's current revision.")
     dbs.add_parser("rebuild-aggregates", help="recompute the read-side aggregates",
-                   description="Recompute the aggregates the screens read (the ETL keeps them up to date; "
-                   "use this after restoring a backup or editing facts by hand).")
+                   description="Link every duplicate report again (etl.duplicate_window_hours), then recompute "
+                   "the aggregates the screens read (the ETL keeps both up to date; use this after restoring a "
+                   "backup, editing facts by hand or changing the window).")
 
     command("scheduler", cmd_scheduler, "run the scheduler (one per deployment)",
             "Run the ETL on its schedule (every source on its interval, a daily full reconciliation) and the weekly "

@@ -13,17 +13,27 @@ from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 
-# fn(engine, results: list[RunResult]) after each ETL pass that loaded rows
-AFTER_LOAD: list[Callable[[Any, list[Any]], None]] = []
+# fn(engine, results: list[RunResult]) after each ETL pass that loaded rows, in this order
+# (fn(engine, results, config=...) for those registered with ``config=True``)
+AFTER_LOAD: list[Callable[..., None]] = []
+_WANT_CONFIG: set[Callable[..., None]] = set()
 # fn(config, engine) for the weekly report job (Monday 07:30)
 WEEKLY: list[Callable[[Any, Any], None]] = []
 
 
-def after_load(fn: Callable[[Any, list[Any]], None]) -> Callable[[Any, list[Any]], None]:
-    """Decorator: register ``fn`` to run after loads."""
-    if fn not in AFTER_LOAD:
-        AFTER_LOAD.append(fn)
-    return fn
+def after_load(fn: Callable[..., None] | None = None, *, before: Callable[..., None] | None = None,
+               config: bool = False) -> Any:
+    """Decorator (``@after_load`` or ``@after_load(...)``): register ``fn`` to run after loads, last,
+    or just before the hook ``before`` when that one reads what ``fn`` writes. ``config``: ``fn``
+    also gets the pass's configuration as the keyword ``config`` (None when the caller has none)."""
+    def register(f: Callable[..., None]) -> Callable[..., None]:
+        if f not in AFTER_LOAD:  # (a ``before`` registered later is appended after ``f`` anyway)
+            AFTER_LOAD.insert(AFTER_LOAD.index(before) if before in AFTER_LOAD else len(AFTER_LOAD), f)
+        if config:
+            _WANT_CONFIG.add(f)
+        return f
+
+    return register if fn is None else register(fn)
 
 
 def weekly(fn: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
@@ -32,10 +42,13 @@ def weekly(fn: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
     return fn
 
 
-def run_after_load(engine: Any, results: list[Any]) -> None:
+def run_after_load(engine: Any, results: list[Any], config: Any = None) -> None:
     for fn in list(AFTER_LOAD):
         try:
-            fn(engine, results)
+            if fn in _WANT_CONFIG:
+                fn(engine, results, config=config)
+            else:
+                fn(engine, results)
         except Exception:  # a hook must never break the load
             log.exception("after-load hook %s failed", getattr(fn, "__name__", fn))
 

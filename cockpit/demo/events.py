@@ -1,15 +1,19 @@
-"""Event sources: 110 incidents, camera alarms, 12345 hotline, petitions, urban cases, grid reports."""
+"""Event sources: 110 incidents, camera alarms, 12345 hotline, petitions, urban cases, grid reports.
+
+A few residents report one incident twice, across channels (``repeat_callers``): the ETL links the
+later report to the first (``event.duplicate_of``) and counts the incident once."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from cockpit.demo import codes
 from cockpit.demo.defects import Plan
-from cockpit.demo.geography import Map, address
+from cockpit.demo.geography import Area, Map, address
 from cockpit.demo.identities import phone
 from cockpit.demo.registry import address_plan, grid_plan
 from cockpit.demo.store import Column as C
@@ -39,6 +43,7 @@ HOTLINE_COLUMNS = [C("id", "INTEGER"), C("order_no"), C("source_type"), C("calle
                        "created_at", "accepted_at", "dispatched_at", "signed_at", "arrived_at", "finished_at",
                        "closed_at", "deadline")] + [C("satisfaction", "INTEGER"), C("status"), C("updated_at", fmt="iso")]
 HOTLINE_STEPS = [(0.05, 0.5), (0.2, 4), (0.1, 2), (1, 24), (2, 96), (12, 72)]
+HOTLINE_PHONE = [c.name for c in HOTLINE_COLUMNS].index("caller_phone")
 
 
 def hotline_row(w: World, rng: random.Random, n: int, t: int, created: datetime, cat: str | None = None,
@@ -72,9 +77,50 @@ def hotline(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[Ta
             created = w.end - timedelta(days=5 - j, hours=rng.uniform(1, 12))
             td.protected.add(len(td.rows))
             td.rows.append(hotline_row(w, rng, n, t, created.replace(microsecond=0), "A0101", grid))
+    for t in range(w.scale.townships):
+        for c in repeat_callers(w, t):
+            for at in c.hotline_at:
+                n += 1
+                td.protected.add(len(td.rows))
+                row = hotline_row(w, c.rng, n, t, at, c.hotline_category, c.grid)
+                row[HOTLINE_PHONE] = c.phone
+                td.rows.append(row)
     plans = [address_plan(td, "address", rng), Plan("unknown_code", "category_code", "Z9901"),
              Plan("bad_number", "satisfaction"), Plan("missing_value", "created_at"), Plan("duplicate", None)]
     return td, plans
+
+
+# ---------------------------------------------------------------------- one incident, two channels
+REPEAT_CALLERS = 4  # per township
+
+
+@dataclass
+class RepeatCaller:
+    """A resident who calls 12345 about noise at night and, within the hour, calls 110 about the same
+    noise (same phone, category and grid); every second one calls 12345 again the next morning."""
+
+    phone: str
+    grid: Area
+    hotline_at: list[datetime]
+    police_at: datetime
+    rng: random.Random  # for the rows' other values
+    hotline_category: str = "A0101"  # noise, in the hotline's codes
+    police_category: str = "070100"  # noise, in the police's codes
+
+
+def repeat_callers(w: World, t: int) -> list[RepeatCaller]:
+    """The township's repeat callers, the same for the hotline and the police source. Drawn from
+    their own seed, so the sources' other rows are the same with or without them."""
+    rng = random.Random(w.seed * 100 + 90 + t)
+    out = []
+    for i in range(REPEAT_CALLERS):
+        grid = w.pick_grid(rng, t)
+        day = w.end - timedelta(days=rng.uniform(2, min(28, w.scale.days - 2)))
+        first = day.replace(hour=rng.choice((21, 22, 23)), microsecond=0)
+        hotline_at = [first] + ([(first + timedelta(hours=rng.uniform(9, 12))).replace(microsecond=0)] if i % 2 else [])
+        police_at = (first + timedelta(minutes=rng.uniform(15, 60))).replace(microsecond=0)
+        out.append(RepeatCaller(phone(rng), grid, hotline_at, police_at, random.Random(rng.randrange(2**32))))
+    return out
 
 
 # ---------------------------------------------------------------------- 110 incidents
@@ -84,14 +130,15 @@ POLICE_COLUMNS = [C("xh", "INTEGER"), C("jjdbh"), C("bjsj", "INTEGER", "epoch"),
 POLICE_STEPS = [(0.02, 0.2), (0.1, 0.6), (0.5, 6), (12, 120)]
 
 
-def police_row(w: World, rng: random.Random, n: int, t: int, at: datetime, until: datetime | None = None) -> list:
-    grid = w.pick_grid(rng, t)
-    cat = weighted(rng, codes.POLICE_INCIDENT)
+def police_row(w: World, rng: random.Random, n: int, t: int, at: datetime, until: datetime | None = None,
+               cat: str | None = None, grid=None, caller: str | None = None) -> list:
+    grid = grid or w.pick_grid(rng, t)
+    cat = cat or weighted(rng, codes.POLICE_INCIDENT)
     _, content = _text(rng, codes.POLICE_INCIDENT[cat][0], f"{grid.village}{grid.seq}组")
     stages = w.lifecycle(rng, at, POLICE_STEPS, until)
     reached = sum(s is not None for s in stages)
     upd = max([at] + [s for s in stages if s is not None])
-    return [n, f"J{t + 1:02d}{at:%Y%m%d}{n:07d}", at, cat, grid.code, phone(rng), codes.POLICE_STATUS[reached],
+    return [n, f"J{t + 1:02d}{at:%Y%m%d}{n:07d}", at, cat, grid.code, caller or phone(rng), codes.POLICE_STATUS[reached],
             *stages, content, upd]
 
 
@@ -103,6 +150,11 @@ def police(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[Tab
             for _ in range(k):
                 n += 1
                 td.rows.append(police_row(w, rng, n, t, w.time_in_day(rng, day, NIGHT_HOURS)))
+    for t in range(w.scale.townships):
+        for c in repeat_callers(w, t):
+            n += 1
+            td.protected.add(len(td.rows))
+            td.rows.append(police_row(w, c.rng, n, t, c.police_at, cat=c.police_category, grid=c.grid, caller=c.phone))
     plans = [grid_plan(td, "wgbm"), Plan("unknown_code", "jqlb", "990100"), Plan("missing_value", "bjsj"),
              Plan("duplicate", None)]
     return td, plans

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, event
 
 from cockpit import hooks
 from cockpit.config import Config, SourceConfig
+from cockpit.etl import duplicates  # noqa: F401 - registers its after-load hook (before the aggregates')
 from cockpit.etl import parallel
 from cockpit.etl.engine import RunResult, load_context, run_source
 from cockpit.etl.steps import Context
@@ -61,7 +62,7 @@ def run_sources(config: Config, engine: Engine, *, names: list[str] | None = Non
             with indexes.deferred_for_empty(engine, tables):
                 _run_chosen(config, engine, chosen, results, full=full, stop=stop, now=now)
             if any(r.rows_loaded for r in results):
-                hooks.run_after_load(engine, results)
+                hooks.run_after_load(engine, results, config)
     finally:  # also after a pass cut short: its runs' records and committed batches are data too
         if results:
             with engine.begin() as conn:
