@@ -55,7 +55,7 @@ def test_buckets_follow_the_span_and_add_up_to_the_events(wh, query, unit, bucke
     else:
         assert (buckets.diff().dropna() >= pd.Timedelta(days=bucket_days)).all()
     if unit == "week":
-        assert (buckets.dt.weekday == 0).all()  # ISO weeks start on Monday
+        assert (buckets.dt.day_of_week == 0).all()  # ISO weeks start on Monday
     fig = trend_figure(df, lang="zh", unit=unit)
     axis = fig["layout"]["xaxis"]
     assert axis["type"] == "date" and axis["tickformat"] in ("%H:%M", "%m-%d", "%Y-%m")
