@@ -186,6 +186,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "period.quarter": {"zh": "本季度", "en": "This quarter"},
     "period.year": {"zh": "本年", "en": "This year"},
     "period.custom": {"zh": "自定义", "en": "Custom range"},
+    "period.just_begun": {"zh": "{period}刚开始，查看{rolling} →", "en": "{period} has just begun: see {rolling} →"},
     "period.running": {"zh": "进行中，截至 {at}", "en": "running, as of {at}"},
     "compare.week": {"zh": "较上周", "en": "vs last week"},
     "compare.week_to_date": {"zh": "较上周同期", "en": "vs same days last week"},

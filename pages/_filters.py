@@ -70,9 +70,26 @@ def filter_bar(f: Filters, town: dict | None, lang: str, prefix: str) -> html.Di
         dd("grid", _options(zip(grids["code"], grids["name"]) if grids is not None else [], lang), f.grid, disabled=not f.village),
         dd("category", _options(cats, lang), f.category),
         dd("indicator", _options(inds, lang), f.indicator, disabled=not inds),
-        html.Div([html.Div(range_text(f, lang), id=f"{prefix}-range-note"),
+        html.Div([html.Div(range_text(f, lang), id=f"{prefix}-range-note"), just_begun(f, lang, prefix),
                   html.Div(t("filter.copy_hint", lang))], className="range-note"),
     ], className="filters")
+
+
+# the rolling window to offer when a calendar period has only just begun
+_ROLLING_FOR = {"week": "last7", "month": "last30", "quarter": "last30", "year": "last12m"}
+
+
+def just_begun(f: Filters, lang: str, prefix: str) -> dcc.Link | None:
+    """On a calendar period's first day (1 December at 00:05 holds five minutes), a link to the
+    rolling window with the same filters, so nobody reads a nearly empty board as a quiet month."""
+    rolling = _ROLLING_FOR.get(f.period)
+    if rolling is None or not f.running or f.days > 1:
+        return None
+    query = {k: v for k, v in f.to_query().items() if k not in ("start", "end")}
+    path = f"/board/{query.pop('board')}" if prefix == "board" and f.board else "/drill"
+    query["period"] = rolling
+    return dcc.Link(t("period.just_begun", lang, period=t(f"period.{f.period}", lang), rolling=t(f"period.{rolling}", lang)),
+                    href=href(path, query), id=f"{prefix}-just-begun", className="just-begun")
 
 
 def range_text(f: Filters, lang: str) -> str:

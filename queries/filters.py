@@ -49,6 +49,10 @@ class Filters:
         return self.until or datetime.combine(self.end, datetime.min.time())
 
     @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
     def running(self) -> bool:
         return self.span.running
 

@@ -61,6 +61,12 @@ def test_cards_say_what_they_compare_and_match_sql(served_at, browser):
         w.goto(base + "/board/safety")  # this month: on the 1st, five minutes of it
         note = w.page.locator(".range-note").inner_text()
         assert "较上月同期" in note and "进行中" in note
+        offer = w.page.locator("#board-just-begun")
+        if name == "first-of-month":  # five minutes of December: the board offers the last 30 days
+            assert offer.count() == 1 and "近30天" in offer.inner_text()
+            assert "period=last30" in offer.get_attribute("href")
+        else:
+            assert offer.count() == 0
         w.page.screenshot(path=str(SCREENSHOTS / f"board-safety-{name}-1920x1080.png"), full_page=True)
         first = instant.replace(day=1, hour=0, minute=0)
         raw = _count(url, "SELECT COUNT(*) FROM event WHERE duplicate_of IS NULL AND board = 'safety' "
