@@ -27,12 +27,11 @@ from typing import Any, Iterable
 
 from sqlalchemy import (BigInteger, Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, and_, case,
                         func, insert, literal, null, select, text, union_all, update)
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
 
 from cockpit import aggregates, hooks
 from cockpit.config import DEFAULTS
 from cockpit.warehouse import schema as s
+from cockpit.warehouse.sql import epoch_seconds
 
 log = logging.getLogger(__name__)
 
@@ -40,27 +39,6 @@ WINDOW_SETTING = ("etl", "duplicate_window_hours")
 # past this many reporter × category × grid keys per grid, the events since the earliest change
 # are read once rather than each key reading its grid's (see ``_link_in``)
 KEYS_PER_GRID = 1
-
-
-class epoch_seconds(FunctionElement):  # noqa: N801 - reads like a SQL function
-    """Whole seconds from 1970-01-01 to a stored (wall-clock) timestamp: exact integers, so a report
-    exactly at the end of the window compares the same on both engines."""
-
-    type = BigInteger()
-    inherit_cache = True
-    name = "epoch_seconds"
-
-
-@compiles(epoch_seconds)
-def _epoch_default(element, compiler, **kw):  # noqa: ANN001
-    (col,) = list(element.clauses)
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(col, **kw)})) AS BIGINT)"
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):  # noqa: ANN001
-    (col,) = list(element.clauses)
-    return f"CAST(strftime('%s', {compiler.process(col, **kw)}) AS INTEGER)"
 
 
 @dataclass

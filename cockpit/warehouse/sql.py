@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Table, and_, case, func, literal, or_
+from sqlalchemy import BigInteger, DateTime, Float, Table, and_, case, func, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import Date
@@ -24,24 +24,32 @@ from cockpit.warehouse import schema as s
 CLOSED_STATUSES = ("resolved", "closed")
 
 
-class minutes_between(FunctionElement):  # noqa: N801 - reads like a SQL function
-    """Minutes from ``start`` to ``end`` (float); NULL when either is NULL."""
+def portable_function(name: str, type_: Any, *, postgresql: str, sqlite: str, doc: str) -> type:
+    """A SQL function of fixed arguments written once per engine: ``postgresql`` and ``sqlite`` are
+    templates of the compiled arguments (``{0}``, ``{1}`` …). Returns the construct's class."""
+    cls = type(name, (FunctionElement,), {"type": type_, "inherit_cache": True, "name": name, "__doc__": doc})
 
-    type = Float()
-    inherit_cache = True
-    name = "minutes_between"
+    def render(template: str):  # noqa: ANN202
+        def compile_(element, compiler, **kw):  # noqa: ANN001, ANN202
+            return template.format(*(compiler.process(c, **kw) for c in element.clauses))
+        return compile_
+
+    compiles(cls)(render(postgresql))
+    compiles(cls, "sqlite")(render(sqlite))
+    return cls
 
 
-@compiles(minutes_between)
-def _minutes_default(element, compiler, **kw):  # noqa: ANN001
-    start, end = list(element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)})) / 60.0)"
-
-
-@compiles(minutes_between, "sqlite")
-def _minutes_sqlite(element, compiler, **kw):  # noqa: ANN001
-    start, end = list(element.clauses)
-    return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 1440.0)"
+minutes_between = portable_function(
+    "minutes_between", Float(), doc="Minutes from ``start`` to ``end`` (float); NULL when either is NULL.",
+    postgresql="(EXTRACT(EPOCH FROM ({1} - {0})) / 60.0)", sqlite="((julianday({1}) - julianday({0})) * 1440.0)")
+hour_start = portable_function(
+    "hour_start", DateTime(), doc="The start of the hour a timestamp falls in.",
+    postgresql="date_trunc('hour', {0})", sqlite="strftime('%Y-%m-%d %H:00:00', {0})")
+epoch_seconds = portable_function(
+    "epoch_seconds", BigInteger(),
+    doc="Whole seconds from 1970-01-01 to a stored (wall-clock) timestamp: exact integers, so a time exactly at "
+        "the end of a window compares the same on both engines.",
+    postgresql="CAST(FLOOR(EXTRACT(EPOCH FROM {0})) AS BIGINT)", sqlite="CAST(strftime('%s', {0}) AS INTEGER)")
 
 
 class period_start(FunctionElement):  # noqa: N801
@@ -77,26 +85,6 @@ def _period_start_sqlite(element, compiler, **kw):  # noqa: ANN001
     if element.unit == "month":
         return f"date({c}, 'start of month')"
     return f"date({c}, '-' || ((CAST(strftime('%w', {c}) AS INTEGER) + 6) % 7) || ' days')"
-
-
-class hour_start(FunctionElement):  # noqa: N801
-    """The start of the hour a timestamp falls in."""
-
-    type = DateTime()
-    inherit_cache = True
-    name = "hour_start"
-
-
-@compiles(hour_start)
-def _hour_start_default(element, compiler, **kw):  # noqa: ANN001
-    (col,) = list(element.clauses)
-    return f"date_trunc('hour', {compiler.process(col, **kw)})"
-
-
-@compiles(hour_start, "sqlite")
-def _hour_start_sqlite(element, compiler, **kw):  # noqa: ANN001
-    (col,) = list(element.clauses)
-    return f"strftime('%Y-%m-%d %H:00:00', {compiler.process(col, **kw)})"
 
 
 def at(instant: datetime) -> ColumnElement:
