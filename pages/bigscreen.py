@@ -74,18 +74,18 @@ def _content(lang: str) -> dict:
         here, at = town["code"], now()  # the screen shows one township even when the warehouse holds several
         day = at.date()
         period = config().get("app", "big_screen_period")  # a rolling window: never nearly empty
-        month, _ = parse_filters({"period": period}, at)
+        window, _ = parse_filters({"period": period}, at)
         shapes = areas.map_shapes(db, scope, here)
         latest = events.latest_events(db, scope, limit=10, area=here)
         dispatched = events.dispatched_on(db, scope, day, limit=10, area=here)
         counts = events.count_dispatched_on(db, scope, day, area=here)
-        ranking = department_response_ranking(db, scope, month, area=here)
+        ranking = department_response_ranking(db, scope, window, area=here)
         board_kpis = {b: kpis.board_kpis(db, scope, parse_filters({"period": period}, at, board=b)[0], here, limit=4,
                                          settings=config().kpis)
                       for b in BOARDS if scope.allows_board(b)}
     return {
         "boards": [_board_panel(b, lang, board_kpis.get(b), period) for b in BOARDS],
-        "period": f"{t(f'period.{period}', lang)} · {t(month.compare_key, lang)}",
+        "period": f"{t(f'period.{period}', lang)} · {t(window.compare_key, lang)}",
         "map": area_map(shapes, lang=lang, dark=True, label_size=15),
         "codes": [code for code, ring in zip(shapes["code"], shapes["ring"]) if ring],
         "open_total": int(shapes["open_events"].sum()) if not shapes.empty else 0,
