@@ -2,19 +2,25 @@
 configuration check, users. Every command loads the configuration (``--config`` or ``COCKPIT_CONFIG``,
 then environment overrides); a configuration mistake prints its file, key and fix and exits 2.
 
+Every command that lists or reports takes ``--json``: one function builds its rows, one printer
+writes them as text and another as JSON, so the two cannot disagree. With ``--json`` nothing but the
+JSON goes to stdout; an error is also written there as ``{"error": ...}`` (see ``JSON_HELP``).
+
 Heavy modules (the ETL, the demo generator, the app) are imported inside the command that needs them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from datetime import datetime
+from typing import Any, Callable, Sequence, TextIO
 
 from sqlalchemy.exc import OperationalError
 
@@ -23,9 +29,38 @@ from cockpit import clock
 
 EXIT_CONFIG = 2
 
+JSON_HELP = ("print JSON for scripts and nothing else on stdout (logs and messages go to stderr); on an error "
+             'also print {"error": ...} on stdout, with "file", "key" and "fix" for a configuration mistake')
+
 
 def _config(args: argparse.Namespace) -> Config:
     return load_config(args.config)
+
+
+def wants_json(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "json", False))
+
+
+def print_json(data: Any, out: TextIO | None = None) -> None:
+    """``data`` as the CLI writes JSON: readable Chinese, one-space indent."""
+    print(json.dumps(data, ensure_ascii=False, indent=1), file=out or sys.stdout)
+
+
+def iso_time(value: datetime | None) -> str | None:
+    """A stored time (a naive wall-clock time of ``app.timezone``) as ISO 8601 with its offset."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=clock.zone())
+    return value.isoformat()
+
+
+def fail(args: argparse.Namespace, message: str, code: int = 1, **fields: Any) -> int:
+    """Report an error on stderr (and, with --json, as ``{"error": message, **fields}`` on stdout); return ``code``."""
+    print(f"error: {message}", file=sys.stderr)
+    if wants_json(args):
+        print_json({"error": message, **fields})
+    return code
 
 
 def _safe_url(url: str) -> str:
@@ -50,54 +85,72 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _require_migrated(config: Config) -> int | None:
+def _require_migrated(config: Config, args: argparse.Namespace) -> int | None:
     from cockpit.scheduler import WarehouseNotReady, check_migrated
 
     try:
         check_migrated(config.warehouse_url)
     except WarehouseNotReady as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return fail(args, str(exc))
     return None
 
 
 # ---------------------------------------------------------------- demo-sources, simulate
+def _demo_report(out: Path, manifest: dict | None) -> dict[str, Any]:
+    """What demo-sources did: the folder, and for a generated township its scale, seed and counts."""
+    if manifest is None:
+        return {"dir": str(out), "generated": False}
+    counts = manifest.get("counts", {})
+    return {"dir": str(out), "generated": True, "scale": manifest.get("scale"), "seed": manifest.get("seed"),
+            "tables": len(counts), "rows": sum(counts.values()), "bad_rows": len(manifest.get("bad_rows", [])),
+            "counts": counts}
+
+
 def cmd_demo_sources(args: argparse.Namespace) -> int:
     config = _config(args)
     out = Path(args.out or config.get("demo", "sources_dir")).resolve()
     if (out / "manifest.json").exists() and not args.force:
-        print(f"demo sources already present in {out} (manifest.json); nothing to do. Use --force to regenerate.")
-        return 0
-    from cockpit.demo import generate
+        report = _demo_report(out, None)
+    else:
+        from cockpit.demo import generate
 
-    scale = args.scale or config.get("demo", "scale")
-    seed = config.get("demo", "seed") if args.seed is None else args.seed
-    print(f"generating {scale} demo sources (seed {seed}) into {out} …", flush=True)
-    try:
-        manifest = generate(out, scale=scale, seed=seed, overwrite=args.force)
-    except FileExistsError:
-        print(f"error: {out} is not empty and holds no manifest.json; pass --force to replace its contents, "
-              "or choose another --out", file=sys.stderr)
-        return 1
-    counts = manifest.get("counts", {})
-    print(f"{sum(counts.values())} rows in {len(counts)} tables, {len(manifest.get('bad_rows', []))} injected bad rows")
+        scale = args.scale or config.get("demo", "scale")
+        seed = config.get("demo", "seed") if args.seed is None else args.seed
+        print(f"generating {scale} demo sources (seed {seed}) into {out} …",
+              file=sys.stderr if wants_json(args) else sys.stdout, flush=True)
+        try:
+            manifest = generate(out, scale=scale, seed=seed, overwrite=args.force)
+        except FileExistsError:
+            return fail(args, f"{out} is not empty and holds no manifest.json; pass --force to replace its contents, "
+                        "or choose another --out")
+        report = _demo_report(out, manifest)
+    if wants_json(args):
+        print_json(report)
+    elif not report["generated"]:
+        print(f"demo sources already present in {out} (manifest.json); nothing to do. Use --force to regenerate.")
+    else:
+        print(f"{report['rows']} rows in {report['tables']} tables, {report['bad_rows']} injected bad rows")
     return 0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     config = _config(args)
+    if wants_json(args) and not args.once:
+        return fail(args, "--json needs --once (a continuous simulation reports nothing)", EXIT_CONFIG)
     out = Path(config.get("demo", "sources_dir"))
     if not (out / "manifest.json").exists():
-        print(f"error: no demo sources in {out}: run `python -m cockpit demo-sources` first", file=sys.stderr)
-        return 1
+        return fail(args, f"no demo sources in {out}: run `python -m cockpit demo-sources` first")
     seed = config.get("demo", "seed")
     if args.once:
-
         from cockpit.demo import simulate_step
 
-        done = simulate_step(out, seed=seed, now=clock.now())
-        for source, change in sorted(done.items()):
-            print(f"{source:<28} +{len(change.get('inserted', []))} new, {len(change.get('updated', []))} updated")
+        at = clock.now()
+        rows = _simulate_rows(simulate_step(out, seed=seed, now=at), at)
+        if wants_json(args):
+            print_json(rows)
+            return 0
+        for r in rows:
+            print(f"{r['source']:<28} +{r['inserted']} new, {r['updated']} updated")
         return 0
     from cockpit.demo import simulate
 
@@ -108,20 +161,32 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate_rows(done: dict[str, dict[str, list]], at: datetime) -> list[dict[str, Any]]:
+    """One row per source a simulation step changed: records inserted and updated, and the step's time."""
+    return [{"source": source, "inserted": len(change.get("inserted", [])), "updated": len(change.get("updated", [])),
+             "at": iso_time(at)} for source, change in sorted(done.items())]
+
+
 # ---------------------------------------------------------------- etl
-def _results_table(results: list[Any]) -> str:
+def etl_rows(results: list[Any]) -> list[dict[str, Any]]:
+    """One row per source run, in run order: what ``etl`` prints as text and as JSON."""
+    return [{
+        "source": r.source, "target": r.target, "run_id": r.run_id, "status": r.status,
+        "rows_read": r.rows_read, "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected,
+        "watermark_before": r.watermark_before, "watermark_after": r.watermark_after,
+        "attempts": r.attempts, "error": r.error,
+    } for r in results]
+
+
+def _results_table(rows: list[dict[str, Any]]) -> str:
+    """``etl_rows`` as an aligned text table (counts right-aligned)."""
     head = ("source", "status", "read", "loaded", "rejected", "watermark")
-    rows = [head]
-    for r in results:
-        rows.append((
-            r.source, r.status, str(getattr(r, "rows_read", "")), str(getattr(r, "rows_loaded", "")),
-            str(getattr(r, "rows_rejected", "")),
-            str(getattr(r, "watermark_after", None) or getattr(r, "watermark", None) or "-"),
-        ))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    table = [head] + [(r["source"], r["status"], str(r["rows_read"]), str(r["rows_loaded"]), str(r["rows_rejected"]),
+                       str(r["watermark_after"] or "-")) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     right = {2, 3, 4}
     lines = ["  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
-             for row in rows]
+             for row in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -130,36 +195,42 @@ def cmd_etl(args: argparse.Namespace) -> int:
     config = _config(args)
     unknown = [n for n in args.source or [] if n not in config.sources]
     if unknown:
-        print(f"error: unknown source {', '.join(unknown)}; declared sources: {', '.join(sorted(config.sources))}",
-              file=sys.stderr)
-        return EXIT_CONFIG
-    if (rc := _require_migrated(config)) is not None:
+        return fail(args, f"unknown source {', '.join(unknown)}; declared sources: {', '.join(sorted(config.sources))}",
+                    EXIT_CONFIG)
+    if (rc := _require_migrated(config, args)) is not None:
         return rc
     from cockpit.etl import run_sources
     from cockpit.warehouse.db import engine_for
 
     stop = _stop_on_signals()
     results = run_sources(config, engine_for(config.warehouse_url), names=args.source or None, full=args.full, stop=stop)
-    print(_results_table(results))
-    failed = [r for r in results if r.status == "failed"]
+    rows = etl_rows(results)
+    if wants_json(args):
+        print_json(rows)
+    else:
+        print(_results_table(rows))
+    failed = [r for r in rows if r["status"] == "failed"]
     for r in failed:
-        print(f"{r.source}: {getattr(r, 'error', '') or 'failed'}", file=sys.stderr)
+        print(f"{r['source']}: {r['error'] or 'failed'}", file=sys.stderr)
     return 1 if failed else 0
 
 
 # ---------------------------------------------------------------- db
+def revision_report(url: str) -> dict[str, Any]:
+    """The warehouse (password hidden), its revision (None: not migrated), the head and whether they match."""
+    from cockpit.warehouse import migrate
+
+    current, head = migrate.current_revision(url), migrate.head_revision()
+    return {"warehouse": _safe_url(url), "revision": current, "head": head, "up_to_date": current == head}
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from cockpit.warehouse import migrate
 
     config = _config(args)
     url = config.warehouse_url
-    if args.db_command == "upgrade":
-        migrate.upgrade(url, args.revision)
-        print(f"warehouse {_safe_url(url)} upgraded to {migrate.current_revision(url)}")
-    elif args.db_command == "downgrade":
-        migrate.downgrade(url, args.revision)
-        print(f"warehouse {_safe_url(url)} downgraded to {migrate.current_revision(url) or 'base (empty)'}")
-    elif args.db_command == "rebuild-aggregates":
+    as_json = wants_json(args)
+    if args.db_command == "rebuild-aggregates":
         from cockpit.aggregates import rebuild_event_days
         from cockpit.etl.duplicates import configured_window_hours, relink_all
         from cockpit.warehouse.data_version import bump_data_version
@@ -167,15 +238,31 @@ def cmd_db(args: argparse.Namespace) -> int:
 
         engine = engine_for(url)
         relinked = relink_all(engine, window_hours=configured_window_hours(config))  # the aggregate leaves duplicates out
-        print(f"duplicates: {relinked.events} events linked or un-linked")
+        if not as_json:
+            print(f"duplicates: {relinked.events} events linked or un-linked", flush=True)
         rebuilt = rebuild_event_days(engine)
         with engine.begin() as conn:  # the screens read the rebuilt aggregates, not their cached results
             bump_data_version(conn)
-        print(f"agg_event_day: {rebuilt} rows rebuilt from the event table")
+        if as_json:
+            print_json({"duplicates_relinked": relinked.events, "agg_event_day_rows": rebuilt})
+        else:
+            print(f"agg_event_day: {rebuilt} rows rebuilt from the event table")
+        return 0
+    if args.db_command == "upgrade":
+        migrate.upgrade(url, args.revision)
+    elif args.db_command == "downgrade":
+        migrate.downgrade(url, args.revision)
+    report = revision_report(url)
+    if as_json:
+        print_json(report)
+    elif args.db_command == "upgrade":
+        print(f"warehouse {report['warehouse']} upgraded to {report['revision']}")
+    elif args.db_command == "downgrade":
+        print(f"warehouse {report['warehouse']} downgraded to {report['revision'] or 'base (empty)'}")
     else:
-        current, head = migrate.current_revision(url), migrate.head_revision()
-        state = "up to date" if current == head else f"behind: head is {head}, run `python -m cockpit db upgrade`"
-        print(f"{current or '(none)'} ({state})")
+        state = ("up to date" if report["up_to_date"]
+                 else f"behind: head is {report['head']}, run `python -m cockpit db upgrade`")
+        print(f"{report['revision'] or '(none)'} ({state})")
     return 0
 
 
@@ -224,7 +311,7 @@ def _print_demo_accounts(config: Config) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     config = _config(args)
-    if (rc := _require_migrated(config)) is not None:
+    if (rc := _require_migrated(config, args)) is not None:
         return rc
     argv = gunicorn_argv(config, workers=args.workers, port=args.port, host=args.host)
     if config.get("app", "demo"):
@@ -238,11 +325,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-# ---------------------------------------------------------------- config check
+# ---------------------------------------------------------------- kpis, config check
 def cmd_kpis(args: argparse.Namespace) -> int:
     """The boards' metrics with their definitions (docs/metrics.md is this command's --markdown)."""
-    import json
-
     from cockpit.metrics import describe, markdown
 
     config = _config(args)
@@ -251,7 +336,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         return 0
     rows = describe(config.kpis, args.lang)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        print_json(rows)
         return 0
     for r in rows:
         target = "" if r["target"] is None else f" target {r['target']:g}"
@@ -260,24 +345,38 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def config_report(config: Config) -> dict[str, Any]:
+    """What ``config check`` prints: the file, the warehouse (password hidden), the demo folder and the
+    sources in declaration order (the order the ETL loads them), each with whether it is present."""
+    sources = [{
+        "source": s.name, "department": s.department, "kind": s.kind, "target": s.target,
+        "interval_minutes": s.interval_minutes, "enabled": s.enabled,
+        "reads_from": _safe_url(s.url) if s.kind == "sql" else str(s.path), "present": _source_present(s),
+    } for s in config.sources.values()]
+    return {"file": str(config.file), "warehouse": _safe_url(config.warehouse_url),
+            "demo_sources_dir": str(config.get("demo", "sources_dir")), "valid": True, "sources": sources}
+
+
 def cmd_config(args: argparse.Namespace) -> int:
-    config = _config(args)
-    print(f"configuration: {config.file}")
-    print(f"warehouse:     {_safe_url(config.warehouse_url)}")
-    print(f"demo sources:  {config.get('demo', 'sources_dir')}")
+    report = config_report(_config(args))
+    if wants_json(args):
+        print_json(report)
+        return 0
+    print(f"configuration: {report['file']}")
+    print(f"warehouse:     {report['warehouse']}")
+    print(f"demo sources:  {report['demo_sources_dir']}")
     head = ("source", "department", "kind", "target", "every", "enabled", "reads from", "found")
     rows = [head]
-    for s in config.sources.values():  # declaration order: the order the ETL loads them
-        where = _safe_url(s.url) if s.kind == "sql" else str(s.path)
-        rows.append((s.name, s.department, s.kind, s.target, f"{s.interval_minutes} min",
-                     "yes" if s.enabled else "no", where, "yes" if _source_present(s) else "MISSING"))
+    for s in report["sources"]:
+        rows.append((s["source"], s["department"], s["kind"], s["target"], f"{s['interval_minutes']} min",
+                     "yes" if s["enabled"] else "no", s["reads_from"], "yes" if s["present"] else "MISSING"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     for i, row in enumerate(rows):
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
-    enabled = sum(1 for s in config.sources.values() if s.enabled)
-    print(f"{len(config.sources)} sources ({enabled} enabled); configuration is valid")
+    enabled = sum(1 for s in report["sources"] if s["enabled"])
+    print(f"{len(report['sources'])} sources ({enabled} enabled); configuration is valid")
     return 0
 
 
@@ -319,32 +418,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="target folder (default: demo.sources_dir)")
     p.add_argument("--seed", type=int, help="random seed (default: demo.seed)")
     p.add_argument("--force", action="store_true", help="replace existing sources")
+    p.add_argument("--json", action="store_true", help=JSON_HELP + '. Shape: {"dir", "generated", and when '
+                   'generated "scale", "seed", "tables", "rows", "bad_rows", "counts": {table: rows}}')
 
     p = command("simulate", cmd_simulate, "keep appending and updating live records in the demo sources",
                 "Append new records and move existing ones through their lifecycle in the demo sources, "
                 "every --interval seconds until stopped (or once with --once).")
     p.add_argument("--interval", type=float, metavar="S", help="seconds between steps (default: demo.simulate_interval_seconds)")
     p.add_argument("--once", action="store_true", help="one step, then exit")
+    p.add_argument("--json", action="store_true", help=JSON_HELP + ' (with --once). Shape: [{"source", "inserted", '
+                   '"updated", "at"}], one per source changed')
 
     p = command("etl", cmd_etl, "load the sources into the warehouse",
                 "Load the sources into the warehouse (incremental by replication key unless --full). "
                 "Prints one line per source; exits 1 if any source failed.")
     p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable; default: all enabled)")
     p.add_argument("--full", action="store_true", help="full reconciliation: read everything, not just what changed")
+    p.add_argument("--json", action="store_true", help=JSON_HELP + '. Shape: [{"source", "target", "run_id", '
+                   '"status", "rows_read", "rows_loaded", "rows_rejected", "watermark_before", "watermark_after", '
+                   '"attempts", "error"}], one per source run; the exit code is still 1 if any source failed')
 
     p = command("db", cmd_db, "warehouse migrations", "Warehouse schema migrations.")
     dbs = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade,downgrade,current,rebuild-aggregates}")
+    revision_json = JSON_HELP + ('. Shape: {"warehouse" (password hidden), "revision" (null: not migrated), '
+                                 '"head", "up_to_date"}')
     up = dbs.add_parser("upgrade", help="migrate to the latest revision (or REV)", description="Migrate the warehouse "
                         "to the latest revision (or to REV) and refresh the reference code lists.")
     up.add_argument("revision", nargs="?", default="head", metavar="REV")
+    up.add_argument("--json", action="store_true", help=revision_json)
     down = dbs.add_parser("downgrade", help="migrate down to REV", description="Migrate the warehouse down to REV "
                           "(a revision id, -1, or base). Dropped tables lose their data.")
     down.add_argument("revision", metavar="REV")
-    dbs.add_parser("current", help="show the current revision", description="Show the warehouse's current revision.")
-    dbs.add_parser("rebuild-aggregates", help="recompute the read-side aggregates",
-                   description="Link every duplicate report again (etl.duplicate_window_hours), then recompute "
-                   "the aggregates the screens read (the ETL keeps both up to date; use this after restoring a "
-                   "backup, editing facts by hand or changing the window).")
+    down.add_argument("--json", action="store_true", help=revision_json)
+    cur = dbs.add_parser("current", help="show the current revision", description="Show the warehouse's current revision.")
+    cur.add_argument("--json", action="store_true", help=revision_json)
+    rebuild = dbs.add_parser("rebuild-aggregates", help="recompute the read-side aggregates",
+                             description="Link every duplicate report again (etl.duplicate_window_hours), then "
+                             "recompute the aggregates the screens read (the ETL keeps both up to date; use this "
+                             "after restoring a backup, editing facts by hand or changing the window).")
+    rebuild.add_argument("--json", action="store_true", help=JSON_HELP + '. Shape: {"duplicates_relinked", '
+                         '"agg_event_day_rows"}')
 
     command("scheduler", cmd_scheduler, "run the scheduler (one per deployment)",
             "Run the ETL on its schedule (every source on its interval, a daily full reconciliation) and the weekly "
@@ -359,14 +472,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("kpis", cmd_kpis, "list the boards' metrics and what each means",
                 "List each board's metrics in display order with their type, unit, target, minimum sample and "
                 "definition ([kpis] in the configuration).")
-    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p.add_argument("--json", action="store_true", help=JSON_HELP + '. Shape: [{"board", "key", "name", "type", '
+                   '"unit", "target", "min_sample", ...}], one per metric')
     p.add_argument("--markdown", action="store_true", help="print docs/metrics.md")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of names and definitions (default zh)")
 
     p = command("config", cmd_config, "configuration", "Configuration.")
     cs = p.add_subparsers(dest="config_command", required=True, metavar="{check}")
-    cs.add_parser("check", help="validate the configuration and list the sources",
-                  description="Load and validate the configuration; print the warehouse and a summary of the sources.")
+    check = cs.add_parser("check", help="validate the configuration and list the sources",
+                          description="Load and validate the configuration; print the warehouse and a summary of "
+                          "the sources. A mistake exits 2 with its file, key and fix on stderr.")
+    check.add_argument("--json", action="store_true", help=JSON_HELP + '. Shape: {"file", "warehouse" (password '
+                       'hidden), "demo_sources_dir", "valid": true, "sources": [{"source", "department", "kind", '
+                       '"target", "interval_minutes", "enabled", "reads_from", "present"}]}; a mistake (exit 2): '
+                       '{"error", "file", "key", "fix"}')
 
     try:  # user accounts, when the access-control module is installed
         from cockpit.auth.cli import register
@@ -391,17 +510,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             clock.parse_instant(args.as_of)
         except clock.ClockError as exc:
-            print(f"error: --as-of: {exc}", file=sys.stderr)
-            return EXIT_CONFIG
+            return fail(args, f"--as-of: {exc}", EXIT_CONFIG)
         os.environ[clock.ENV_NOW] = args.as_of  # the processes it starts (web workers, scheduler) see it too
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        if wants_json(args):
+            print_json({"error": exc.problem, "file": exc.file, "key": exc.key, "fix": exc.fix})
         return EXIT_CONFIG
     except OperationalError as exc:  # the warehouse (or a source) cannot be reached
-        print(f"error: database not reachable: {str(exc.orig or exc).strip()}\n"
+        reason = f"database not reachable: {str(exc.orig or exc).strip()}"
+        print(f"error: {reason}\n"
               "Check warehouse.url (or $COCKPIT_WAREHOUSE_URL) and that the database server is running.", file=sys.stderr)
+        if wants_json(args):
+            print_json({"error": reason})
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

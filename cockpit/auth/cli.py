@@ -2,6 +2,7 @@
 
 The CLI module calls ``register(subparsers)``; each handler takes the parsed arguments and returns
 an exit code. The warehouse URL comes from ``args.url`` when the CLI offers one, else from the configuration.
+``list --json`` prints the same rows as the text listing (``user_row``) as JSON, without any password hash.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import Engine
 
 from cockpit.auth.passwords import generate_password
 from cockpit.auth.roles import ROLES
-from cockpit.auth.users import UserError, create_user, list_users, reset_password, set_disabled
+from cockpit.auth.users import User, UserError, create_user, list_users, reset_password, set_disabled
 
 ACTOR = "cli"
 
@@ -38,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add.set_defaults(func=cmd_add)
 
     lst = sub.add_parser("list", help="list users", description="List users (never passwords).")
+    lst.add_argument("--json", action="store_true", help=_json_help())
     lst.set_defaults(func=cmd_list)
 
     for name, disabled in (("disable", True), ("enable", False)):
@@ -54,6 +56,15 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     reset.add_argument("--ask", action="store_true", help="prompt for the password")
     reset.set_defaults(func=cmd_reset_password)
     return users
+
+
+def _json_help() -> str:
+    from cockpit.cli import JSON_HELP
+
+    return JSON_HELP + ('. Shape: [{"username", "display_name", "role", "scope", "board", "grid_codes", '
+                        '"department_code", "status", "disabled", "must_change_password", "is_demo", "created_at", '
+                        '"updated_at", "last_login_at"}], times in ISO 8601 with their offset; never a password '
+                        'or its hash')
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -104,16 +115,34 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def user_row(u: User) -> dict[str, Any]:
+    """One user as ``users list`` shows it, fields named one by one so no password hash can slip in."""
+    from cockpit.cli import iso_time
+
+    return {
+        "username": u.username, "display_name": u.display_name, "role": u.role,
+        "scope": u.board or u.department_code or ",".join(u.grid_codes) or None,
+        "board": u.board, "grid_codes": list(u.grid_codes), "department_code": u.department_code,
+        "status": "disabled" if u.disabled else ("demo" if u.is_demo else "active"),
+        "disabled": u.disabled, "must_change_password": u.must_change_password, "is_demo": u.is_demo,
+        "created_at": iso_time(u.created_at), "updated_at": iso_time(u.updated_at),
+        "last_login_at": iso_time(u.last_login_at),
+    }
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     with _engine(args).connect() as conn:
-        users = list_users(conn)
+        rows = [user_row(u) for u in list_users(conn)]
     out = _out(args)
+    if getattr(args, "json", False):
+        from cockpit.cli import print_json
+
+        print_json(rows, out)
+        return 0
     print(f"{'username':<20} {'role':<19} {'scope':<32} {'status':<9} last login", file=out)
-    for u in users:
-        scope = u.board or u.department_code or ",".join(u.grid_codes) or "-"
-        status = "disabled" if u.disabled else ("demo" if u.is_demo else "active")
-        last = u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "-"
-        print(f"{u.username:<20} {u.role:<19} {scope[:32]:<32} {status:<9} {last}", file=out)
+    for r in rows:
+        last = r["last_login_at"][:16].replace("T", " ") if r["last_login_at"] else "-"
+        print(f"{r['username']:<20} {r['role']:<19} {(r['scope'] or '-')[:32]:<32} {r['status']:<9} {last}", file=out)
     return 0
 
 

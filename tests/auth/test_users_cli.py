@@ -2,8 +2,11 @@
 
 import argparse
 import io
+import json
+from datetime import datetime
 
 import pytest
+from sqlalchemy import text
 
 from cockpit.auth import ensure_demo_users, scope_for
 from cockpit.auth.cli import register
@@ -12,10 +15,15 @@ from cockpit.auth.roles import ROLES
 from cockpit.auth.users import UserError, create_user, get_user, list_users
 
 
+def parser():
+    p = argparse.ArgumentParser(prog="cockpit")
+    register(p.add_subparsers(dest="command"))
+    return p
+
+
 def run(engine, *argv):
-    parser = argparse.ArgumentParser(prog="cockpit")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
+    parser_ = parser()
+    args = parser_.parse_args(list(argv))
     args.engine, args.out = engine, io.StringIO()
     code = args.func(args)
     return code, args.out.getvalue()
@@ -90,3 +98,47 @@ def test_duplicate_username_is_refused(sqlite_engine):
     with pytest.raises(UserError, match="已存在"):
         with sqlite_engine.begin() as conn:
             create_user(conn, "LI", "Correct-Horse-7", "leader", actor="t")
+
+
+def test_list_help_mentions_json(capsys):
+    with pytest.raises(SystemExit) as done:
+        parser().parse_args(["users", "list", "--help"])
+    assert done.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())  # unwrapped
+    assert "--json" in out and "never a password or its hash" in out
+
+
+def test_list_json_holds_what_the_text_shows_and_no_password(engine):
+    assert run(engine, "users", "add", "zhang", "--role", "board_head", "--board", "economy", "--name", "张主任",
+               "--password", "Given-Pass-1")[0] == 0
+    assert run(engine, "users", "add", "wang", "--role", "grid_worker", "--grids", "33099910120101,33099910120102",
+               "--password", "Given-Pass-2")[0] == 0
+    assert run(engine, "users", "add", "li", "--role", "leader", "--password", "Given-Pass-3")[0] == 0
+    assert run(engine, "users", "disable", "li")[0] == 0
+    with engine.begin() as conn:  # a sign-in, written as the app stores times: Beijing wall-clock, no offset
+        conn.execute(text("UPDATE user_account SET last_login_at = :at WHERE username = 'zhang'"),
+                     {"at": datetime(2026, 11, 18, 9, 15, 42)})
+        hashes = [h for (h,) in conn.execute(text("SELECT password_hash FROM user_account"))]
+
+    code, out = run(engine, "users", "list", "--json")
+    assert code == 0
+    rows = json.loads(out)  # nothing but the JSON
+    assert [r["username"] for r in rows] == ["li", "wang", "zhang"]
+    assert all(set(r) == {"username", "display_name", "role", "scope", "board", "grid_codes", "department_code",
+                          "status", "disabled", "must_change_password", "is_demo", "created_at", "updated_at",
+                          "last_login_at"} for r in rows)
+    assert not any(h in out for h in hashes) and "Given-Pass" not in out
+    li, wang, zhang = rows
+    assert zhang["display_name"] == "张主任" and zhang["scope"] == zhang["board"] == "economy"
+    assert zhang["last_login_at"] == "2026-11-18T09:15:42+08:00"
+    assert datetime.fromisoformat(zhang["created_at"]).utcoffset().total_seconds() == 8 * 3600
+    assert wang["grid_codes"] == ["33099910120101", "33099910120102"] and wang["last_login_at"] is None
+    assert (li["status"], li["disabled"], li["scope"]) == ("disabled", True, None)
+    assert all(r["must_change_password"] is True and r["is_demo"] is False for r in rows)  # created by the CLI
+
+    code, out = run(engine, "users", "list")
+    lines = out.splitlines()
+    assert len(lines) == len(rows) + 1
+    for r, line in zip(rows, lines[1:]):
+        last = datetime.fromisoformat(r["last_login_at"]).strftime("%Y-%m-%d %H:%M") if r["last_login_at"] else "-"
+        assert line.split() == [r["username"], r["role"], r["scope"] or "-", r["status"], *last.split()]
