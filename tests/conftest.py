@@ -151,7 +151,10 @@ def browser():
         pytest.skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
 
+    # Chromium hangs when libfaketime is preloaded into it (a run of the suite under ``faketime``):
+    # the browser keeps the real clock; the cockpit under test is what runs at the faked date
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME", "FAKETIME_NO_CACHE", "DYLD_INSERT_LIBRARIES")}
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
         yield b
         b.close()
