@@ -12,7 +12,6 @@ Heavy modules (the ETL, the demo generator, the app) are imported inside the com
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
@@ -20,47 +19,18 @@ import sys
 import threading
 from pathlib import Path
 from datetime import datetime
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, Callable, Sequence
 
 from sqlalchemy.exc import OperationalError
 
+from cockpit.cli_output import JSON_HELP, fail, iso_time, print_json, wants_json
 from cockpit.config import ROOT, Config, ConfigError, load_config
 from cockpit import clock
 
 EXIT_CONFIG = 2
 
-JSON_HELP = ("print JSON for scripts and nothing else on stdout (logs and messages go to stderr); on an error "
-             'also print {"error": ...} on stdout, with "file", "key" and "fix" for a configuration mistake')
-
-
 def _config(args: argparse.Namespace) -> Config:
     return load_config(args.config)
-
-
-def wants_json(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "json", False))
-
-
-def print_json(data: Any, out: TextIO | None = None) -> None:
-    """``data`` as the CLI writes JSON: readable Chinese, one-space indent."""
-    print(json.dumps(data, ensure_ascii=False, indent=1), file=out or sys.stdout)
-
-
-def iso_time(value: datetime | None) -> str | None:
-    """A stored time (a naive wall-clock time of ``app.timezone``) as ISO 8601 with its offset."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=clock.zone())
-    return value.isoformat()
-
-
-def fail(args: argparse.Namespace, message: str, code: int = 1, **fields: Any) -> int:
-    """Report an error on stderr (and, with --json, as ``{"error": message, **fields}`` on stdout); return ``code``."""
-    print(f"error: {message}", file=sys.stderr)
-    if wants_json(args):
-        print_json({"error": message, **fields})
-    return code
 
 
 def _safe_url(url: str) -> str:

@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _json_help() -> str:
-    from cockpit.cli import JSON_HELP
+    from cockpit.cli_output import JSON_HELP
 
     return JSON_HELP + ('. Shape: [{"username", "display_name", "role", "scope", "board", "grid_codes", '
                         '"department_code", "status", "disabled", "must_change_password", "is_demo", "created_at", '
@@ -117,7 +117,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def user_row(u: User) -> dict[str, Any]:
     """One user as ``users list`` shows it, fields named one by one so no password hash can slip in."""
-    from cockpit.cli import iso_time
+    from cockpit.cli_output import iso_time
 
     return {
         "username": u.username, "display_name": u.display_name, "role": u.role,
@@ -135,7 +135,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows = [user_row(u) for u in list_users(conn)]
     out = _out(args)
     if getattr(args, "json", False):
-        from cockpit.cli import print_json
+        from cockpit.cli_output import print_json
 
         print_json(rows, out)
         return 0

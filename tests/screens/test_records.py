@@ -37,7 +37,7 @@ OTHER_VILLAGE = next(v for v in VILLAGES if not GRID_MAN.startswith(v))
 
 
 def _filters(board: str | None = "safety", **query: str) -> Filters:
-    f, bad = parse_filters({"period": "quarter", **query}, clock.now(), board=board)
+    f, bad = parse_filters({"period": "last12m", **query}, clock.now(), board=board)
     assert bad == []
     return f
 
@@ -73,13 +73,13 @@ def _raw(engine, sql: str, params: dict) -> list[tuple]:  # noqa: ANN001
 
 
 def link_duplicates(url: str) -> dict[int, int]:
-    """Mark a few of the quarter's safety events as duplicates of its two newest: three of the first,
+    """Mark a few of the last 12 months' safety events as duplicates of its two newest: three of the first,
     one of the second; the aggregates are rebuilt. Returns the view's {record id: duplicates linked
     to it} for the records that have any (raw SQL)."""
     engine = engine_for(url)
     where, params = _raw_where(_filters())
     ids = [r[0] for r in _raw(engine, f"SELECT id FROM event WHERE {where} ORDER BY reported_at DESC, id DESC", params)]
-    assert len(ids) > 20, "the data set must have a few pages of safety events this quarter"
+    assert len(ids) > 20, "the data set must have a few pages of safety events in the last 12 months"
     links = {ids[-1]: ids[0], ids[-2]: ids[0], ids[-3]: ids[0], ids[-4]: ids[1]}
     with engine.begin() as conn:
         for dup, of in links.items():
@@ -104,7 +104,7 @@ def wh(db_url: str):
 
 
 VIEWS = {  # name -> (filters, event_records keywords, scope, raw-SQL scope)
-    "safety quarter": (lambda: _filters(), {}, EVERYTHING, {}),
+    "safety, last 12 months": (lambda: _filters(), {}, EVERYTHING, {}),
     "a village": (lambda: _filters(village=VILLAGE), {}, EVERYTHING, {}),
     "a category": (lambda: _filters(category="SAF-DISPUTE"), {}, EVERYTHING, {}),
     "open only": (lambda: _filters(), {"open_only": True}, EVERYTHING, {"open_only": True}),
@@ -188,7 +188,7 @@ def test_export_holds_every_record_in_chunks_and_names_a_cap(wh, monkeypatch):
     expected = [r[0] for r in _raw(wh, f"SELECT id FROM event WHERE {where} ORDER BY reported_at DESC, id DESC", params)]
 
     def download() -> tuple[str, list[list[str]]]:
-        data = export.export_csv({"path": "/board/safety", "query": {"period": "quarter"}, "lang": "zh"})
+        data = export.export_csv({"path": "/board/safety", "query": {"period": "last12m"}, "lang": "zh"})
         return data["filename"], list(csv.reader(io.StringIO(data["content"].lstrip("\ufeff"))))
 
     monkeypatch.setattr(export, "EXPORT_CHUNK", 7)
@@ -226,7 +226,7 @@ def test_board_table_pages_shows_the_total_and_exports_it(served_records, browse
     w = Watched(browser)
     try:
         w.login(base)
-        w.goto(base + "/board/safety?period=quarter")
+        w.goto(base + "/board/safety?period=last12m")
         page = w.page
         shown = page.locator("#board-records-total").inner_text()
         assert int(re.search(r"共 ([\d,]+) 条", shown).group(1).replace(",", "")) == len(expected)
@@ -279,11 +279,11 @@ def test_paging_callback_reads_the_asked_page_within_the_scope(served_records, b
     f = _filters()
     where, params = _raw_where(f)
     expected = [r[0] for r in _raw(engine, f"SELECT id FROM event WHERE {where} ORDER BY reported_at DESC, id DESC", params)]
-    state = {"path": "/board/safety", "query": {"period": "quarter"}, "lang": "zh"}
+    state = {"path": "/board/safety", "query": {"period": "last12m"}, "lang": "zh"}
     w = Watched(browser)
     try:
         w.login(base)
-        w.goto(base + "/board/safety?period=quarter")
+        w.goto(base + "/board/safety?period=last12m")
         seen: list[int] = []
         for current in range(-(-len(expected) // 15)):
             r = _records_callback(w.page, "board", state, current)
@@ -305,7 +305,7 @@ def test_paging_callback_reads_the_asked_page_within_the_scope(served_records, b
     try:
         w.login(base, "gridman")
         w.goto(base + "/drill")
-        r = _records_callback(w.page, "drill", {"path": "/drill", "query": {"village": OTHER_VILLAGE, "period": "quarter"},
+        r = _records_callback(w.page, "drill", {"path": "/drill", "query": {"village": OTHER_VILLAGE, "period": "last12m"},
                                                 "lang": "zh"}, 0)
         assert r["status"] == 200
         got = {int(row["id"]) for row in r["json"]["response"]["drill-records"]["data"]}
