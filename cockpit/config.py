@@ -270,8 +270,10 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
 
     _check_clock(file, settings, env)
 
+    if not isinstance(kpi_block, dict):
+        raise ConfigError(file, "kpis", "expected a table", "write it as [kpis]")
     try:
-        kpis = settings_from(kpi_block if isinstance(kpi_block, dict) else {"boards": kpi_block})
+        kpis = settings_from(kpi_block)
     except KpiSettingsError as exc:
         raise ConfigError(file, exc.key, exc.problem, exc.fix) from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from dash import dash_table, dcc, html
+from dash import dash_table, html
 
 from cockpit.i18n import t
 
