@@ -21,6 +21,7 @@ from cockpit.reference import BOARDS
 from pages._access import allowed
 from pages._common import LANG_COOKIE, config, current_lang, engine
 from web import current_scope, current_user, install
+from web.security_headers import allow_inline_scripts
 
 VENDOR_DIR = files("flask_bootstrap") / "static" / "bootstrap5"
 VENDOR_URL = "/vendor/bootstrap5/"
@@ -40,6 +41,7 @@ app = dash.Dash(
 server = app.server
 # Login, sessions, CSRF, kiosk access and the privacy filter: every route below needs a session.
 install(server, config(), engine())
+allow_inline_scripts(server, app.csp_hashes)  # the CSP admits Dash's inline bootstrap script by its hash
 
 
 @server.route(VENDOR_URL + "<path:filename>")

@@ -36,7 +36,14 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "reload_minutes": 360,
         "demo": True,
     },
-    "security": {"secret_key": "dev-insecure-secret-change-me", "id_salt": "dev-insecure-salt-change-me"},
+    "security": {
+        "secret_key": "dev-insecure-secret-change-me",
+        "id_salt": "dev-insecure-salt-change-me",
+        # who may show the cockpit in a frame (CSP frame-ancestors): 'self', or also the origins of the
+        # command-centre wall software, space-separated, e.g. "'self' https://wall.example.gov.cn" (on the
+        # cockpit's own registrable domain: browsers withhold the SameSite session cookie from cross-site frames)
+        "frame_ancestors": "'self'",
+    },
     "etl": {
         "batch_size": 50000,
         "retry_attempts": 3,
@@ -58,10 +65,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "auth": {
         "session_idle_minutes": 60,
         "session_max_hours": 12,
-        "login_max_attempts": 5,  # failed logins per username in the window (per IP: 4 times as many)
+        "login_max_attempts": 5,  # failed logins per username and address in the window (cockpit.auth.ratelimit)
         "login_window_minutes": 15,
         "kiosk_token": "",  # read-only big-screen token (/?kiosk_token=...); empty disables kiosk login
     },
+    # a count of people (e.g. 特困 in a grid) under min_count is shown as "<min_count", never as the number
+    "privacy": {"min_count": 3},
 }
 
 ENV_ALIASES = {"COCKPIT_SECRET_KEY": ("security", "secret_key"), "COCKPIT_ID_SALT": ("security", "id_salt")}
@@ -269,6 +278,9 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
         raise ConfigError(file, "app.language", f"unknown language {settings['app']['language']!r}", 'use "zh" or "en"')
 
     _check_clock(file, settings, env)
+    if settings["privacy"]["min_count"] < 1:
+        raise ConfigError(file, "privacy.min_count", f"expected a whole number ≥ 1, got {settings['privacy']['min_count']}",
+                          "write min_count = 3")
 
     if not isinstance(kpi_block, dict):
         raise ConfigError(file, "kpis", "expected a table", "write it as [kpis]")

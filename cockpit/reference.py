@@ -108,26 +108,42 @@ class Indicator:
     higher_is_better: bool
     target: float | None
     period: str  # 'month' | 'day' | 'hour'
+    department: str  # the department that delivers it: its data, seen by its liaison
 
 
 # Indicators delivered as values by department sources (target ``indicator_value``).
 # Indicators derived from events and other facts are defined in the read side.
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("party_members", "党员人数", "Party members", "party", "人", True, None, "month"),
-    Indicator("party_branches", "党组织数", "Party organisations", "party", "个", True, None, "month"),
-    Indicator("sanhui_yike_rate", "三会一课完成率", "Three meetings & one lesson done", "party", "%", True, 95.0, "month"),
-    Indicator("cadre_eval_score", "干部考评平均分", "Cadre evaluation score", "party", "分", True, 85.0, "month"),
-    Indicator("industrial_output", "规上工业产值", "Industrial output", "economy", "万元", True, None, "month"),
-    Indicator("fixed_asset_investment", "固定资产投资", "Fixed-asset investment", "economy", "万元", True, None, "month"),
-    Indicator("tax_revenue", "税收收入", "Tax revenue", "economy", "万元", True, None, "month"),
-    Indicator("rural_income", "农村居民人均可支配收入", "Rural disposable income", "economy", "元", True, None, "month"),
-    Indicator("project_plan_investment", "重大项目计划投资", "Major projects: planned investment", "economy", "万元", True, None, "month"),
-    Indicator("project_actual_investment", "重大项目完成投资", "Major projects: actual investment", "economy", "万元", True, None, "month"),
-    Indicator("living_env_score", "人居环境检查得分", "Living-environment inspection score", "economy", "分", True, 90.0, "month"),
-    Indicator("employment_new", "城镇新增就业", "New urban jobs", "services", "人", True, None, "month"),
-    Indicator("enrolment_rate", "义务教育入学率", "Compulsory-education enrolment", "services", "%", True, 99.5, "month"),
-    Indicator("health_checkups", "老年人健康体检人次", "Elderly health check-ups", "services", "人次", True, None, "month"),
-    Indicator("family_doctor_rate", "家庭医生签约率", "Family-doctor coverage", "services", "%", True, 75.0, "month"),
+    Indicator("party_members", "党员人数", "Party members", "party", "人", True, None, "month",
+              "organization"),
+    Indicator("party_branches", "党组织数", "Party organisations", "party", "个", True, None, "month",
+              "organization"),
+    Indicator("sanhui_yike_rate", "三会一课完成率", "Three meetings & one lesson done", "party", "%", True, 95.0, "month",
+              "organization"),
+    Indicator("cadre_eval_score", "干部考评平均分", "Cadre evaluation score", "party", "分", True, 85.0, "month",
+              "organization"),
+    Indicator("industrial_output", "规上工业产值", "Industrial output", "economy", "万元", True, None, "month",
+              "statistics"),
+    Indicator("fixed_asset_investment", "固定资产投资", "Fixed-asset investment", "economy", "万元", True, None, "month",
+              "development"),
+    Indicator("tax_revenue", "税收收入", "Tax revenue", "economy", "万元", True, None, "month",
+              "statistics"),
+    Indicator("rural_income", "农村居民人均可支配收入", "Rural disposable income", "economy", "元", True, None, "month",
+              "statistics"),
+    Indicator("project_plan_investment", "重大项目计划投资", "Major projects: planned investment", "economy", "万元", True, None, "month",
+              "development"),
+    Indicator("project_actual_investment", "重大项目完成投资", "Major projects: actual investment", "economy", "万元", True, None, "month",
+              "development"),
+    Indicator("living_env_score", "人居环境检查得分", "Living-environment inspection score", "economy", "分", True, 90.0, "month",
+              "urban"),
+    Indicator("employment_new", "城镇新增就业", "New urban jobs", "services", "人", True, None, "month",
+              "hrss"),
+    Indicator("enrolment_rate", "义务教育入学率", "Compulsory-education enrolment", "services", "%", True, 99.5, "month",
+              "education"),
+    Indicator("health_checkups", "老年人健康体检人次", "Elderly health check-ups", "services", "人次", True, None, "month",
+              "health"),
+    Indicator("family_doctor_rate", "家庭医生签约率", "Family-doctor coverage", "services", "%", True, 75.0, "month",
+              "health"),
 )
 
 # Sensor metrics (target ``sensor_reading``): code -> (中文, English, unit)
@@ -140,6 +156,17 @@ SENSOR_METRICS: dict[str, tuple[str, str, str]] = {
     "door_opens": ("门磁开合次数", "Door openings", "次"),
     "fire_risk": ("森林火险等级", "Forest-fire risk level", "级"),
 }
+# Whose data each sensor metric is: metric -> (board, department). A viewer sees a metric's readings
+# only if their scope covers both.
+SENSOR_OWNERS: dict[str, tuple[str, str]] = {
+    "pm25": ("economy", "ecology"),
+    "pm10": ("economy", "ecology"),
+    "aqi": ("economy", "ecology"),
+    "water_class": ("economy", "ecology"),
+    "fire_risk": ("economy", "emergency"),
+    "water_litres": ("services", "civil_affairs"),  # home sensors of the elderly living alone
+    "door_opens": ("services", "civil_affairs"),
+}
 
 PERSON_TAGS: dict[str, tuple[str, str]] = {
     "elderly_alone": ("独居老人", "Elderly living alone"),
@@ -148,6 +175,18 @@ PERSON_TAGS: dict[str, tuple[str, str]] = {
     "disabled": ("残疾人", "Disabled"),
     "party_member": ("党员", "Party member"),
 }
+# Whose data each person tag is: tag -> (board, department), as for ``SENSOR_OWNERS``.
+PERSON_TAG_OWNERS: dict[str, tuple[str, str]] = {
+    "elderly_alone": ("services", "civil_affairs"),
+    "dibao": ("services", "civil_affairs"),
+    "tekun": ("services", "civil_affairs"),
+    "disabled": ("services", "civil_affairs"),
+    "party_member": ("party", "organization"),
+}
+
+# Service applications (target ``service_application``) are the services board's data; a department's
+# are those it handles and the joint (一件事) applications in which it does a step.
+SERVICE_BOARD = "services"
 
 EVENT_STATUSES: tuple[str, ...] = ("reported", "accepted", "dispatched", "acknowledged", "onsite", "resolved", "closed")
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 FULL_RECONCILE_JOB = "etl-full-reconcile"
 WEEKLY_JOB = "weekly-report"
+HOUSEKEEPING_JOB = "housekeeping"
 PG_ETL_THREADS = 4  # PostgreSQL takes concurrent writers; SQLite allows one
 
 
@@ -77,6 +78,18 @@ def run_weekly(config: Config, engine: Engine, stop: threading.Event) -> None:
     run_weekly_hooks(config, engine)
 
 
+def run_housekeeping(config: Config, engine: Engine, stop: threading.Event) -> int:
+    """Delete login attempts and rate counters past their use (the audit log keeps the record)."""
+    if stop.is_set():
+        return 0
+    from cockpit.auth.ratelimit import prune
+
+    with engine.begin() as conn:
+        n = prune(conn, clock.now())
+    log.info("housekeeping: %s old login attempts and rate counters deleted", n)
+    return n
+
+
 def build_scheduler(config: Config, engine: Engine, stop: threading.Event) -> BlockingScheduler:
     """The scheduler with every job added, not started."""
     threads = 1 if engine.dialect.name == "sqlite" else PG_ETL_THREADS
@@ -110,6 +123,10 @@ def build_scheduler(config: Config, engine: Engine, stop: threading.Event) -> Bl
         CronTrigger(day_of_week=sc["report_day_of_week"], hour=sc["report_hour"], minute=sc["report_minute"],
                     timezone=clock.zone()),
         args=(config, engine, stop), id=WEEKLY_JOB, name="weekly meeting report", **options,
+    )
+    sched.add_job(
+        _guarded(HOUSEKEEPING_JOB, run_housekeeping), CronTrigger(hour=3, minute=40, timezone=clock.zone()),
+        args=(config, engine, stop), id=HOUSEKEEPING_JOB, name="prune old login attempts (daily)", **options,
     )
     return sched
 

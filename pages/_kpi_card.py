@@ -2,7 +2,8 @@
 
 A card says what its number is (its definition on hover), what it is compared with ("较上月同期"),
 "样本不足" rather than a rate over too few cases, how many still wait for a response, and how many
-villages delivered a township figure.
+villages delivered a township figure. A figure outside the viewer's scope (another department's
+indicator) says "无权查看", with no number, comparison or link.
 """
 
 from __future__ import annotations
@@ -96,6 +97,12 @@ def hover_text(row: dict, lang: str) -> str:
 
 
 def kpi_card(row: dict, lang: str, link: str | None, *, big: bool = False) -> html.Div | dcc.Link:
+    if row.get("unavailable") is True:
+        return html.Div([html.Div(kpi_label(row, lang), className="kpi-label"),
+                         html.Div(html.Span(t("kpi.unavailable", lang), className="kpi-value kpi-insufficient kpi-unavailable"),
+                                  className="kpi-main")],
+                        className="kpi-card kpi-out-of-scope" + (" kpi-big" if big else ""),
+                        title=t("kpi.unavailable_hint", lang))
     insufficient = bool(row.get("insufficient"))
     main = ([html.Span(t("kpi.insufficient", lang), className="kpi-value kpi-insufficient")] if insufficient else
             [html.Span(fmt(row.get("value"), row.get("unit", "")), className="kpi-value"),

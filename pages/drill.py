@@ -82,8 +82,9 @@ def layout(lang: str | None = None, **query: str) -> html.Div:
                       extra=html.Div([html.Small(t("section.records_note", lang),
                                                  className="panel-note me-2"), export_button("drill", lang)],
                                      className="d-flex align-items-center")))
-    if f.grid:
-        body.append(care_panel(f.grid, lang))
+    care = care_panel(f.grid, lang) if f.grid else None  # None: the viewer may not see people
+    if care is not None:
+        body.append(care)
     return html.Div([
         html.Div([html.H4(t("drill.title", lang)),
                   html.Span(t(f"board.{f.board}", lang) if f.board else "", className="text-secondary")], className="page-title"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, false, func, literal, or_, true
@@ -112,6 +113,33 @@ def department_clause(scope: Scope, col: ColumnElement) -> ColumnElement:
     if scope.departments is None:
         return true()
     return col.in_(sorted(scope.departments)) if scope.departments else false()
+
+
+def whole_board_clause(scope: Scope, board: str) -> ColumnElement:
+    """For a fact that belongs to one board as a whole (service applications: services): all of it
+    for a scope that covers the board, nothing otherwise."""
+    return true() if scope.allows_board(board) else false()
+
+
+def owned_clause(scope: Scope, col: ColumnElement, owners: Mapping[str, tuple[str, str]]) -> ColumnElement:
+    """Rows whose code in ``col`` (a sensor metric, a person tag) is owned, per ``owners`` (code ->
+    (board, department)), by a board and a department the scope covers."""
+    if scope.boards is None and scope.departments is None:
+        return true()
+    codes = sorted(code for code, (board, dept) in owners.items()
+                   if scope.allows_board(board) and (scope.departments is None or dept in scope.departments))
+    return col.in_(codes) if codes else false()
+
+
+NOT_SCOPED_BY = re.compile(r"^\s*Not scoped by ((?:areas|boards|departments)(?:, (?:areas|boards|departments))*): (\S.*)$",
+                           re.MULTILINE)
+"""The one form in which a query's docstring says that a dimension of the scope does not apply to it,
+and why: ``Not scoped by boards, departments: an area's name and shape are no board's data.``"""
+
+
+def not_scoped_by(fn: Callable[..., Any]) -> set[str]:
+    """The dimensions of the scope that ``fn``'s docstring declares do not apply to it."""
+    return {d for m in NOT_SCOPED_BY.finditer(fn.__doc__ or "") for d in m.group(1).split(", ")}
 
 
 # ---------------------------------------------------------------- cache

@@ -14,20 +14,25 @@ from queries._base import DB, area_clause, board_clause, cached, code_prefix, de
 
 @cached
 def home_township(db: DB, scope: Scope) -> dict | None:
-    """The township the cockpit shows: the first township within scope (by code), or None if no areas."""
+    """The township the cockpit shows: the first township the scope reaches (by code: within its areas,
+    or above them, as a grid worker's township), or None if it reaches none.
+
+    Not scoped by boards, departments: a township's name and code are no board's or department's data.
+    """
     a = s.area
-    stmt = (select(a.c.code, a.c.name, a.c.parent_code).where(a.c.level == "township", area_clause(scope, a.c.code))
+    # a scope narrower than a township (e.g. one village) still has the township above it
+    stmt = (select(a.c.code, a.c.name, a.c.parent_code).where(a.c.level == "township", navigable_clause(scope, a.c.code))
             .order_by(a.c.code).limit(1))
     df = frame(db, stmt)
-    if df.empty:  # a scope narrower than a township (e.g. one village) still has the township above it
-        stmt = (select(a.c.code, a.c.name, a.c.parent_code).where(a.c.level == "township").order_by(a.c.code).limit(1))
-        df = frame(db, stmt)
     return None if df.empty else df.iloc[0].to_dict()
 
 
 @cached
 def area_info(db: DB, scope: Scope, code: str) -> dict | None:
-    """One area (code, name, level, parent_code) if it exists and the scope reaches it (in scope or above)."""
+    """One area (code, name, level, parent_code) if it exists and the scope reaches it (in scope or above).
+
+    Not scoped by boards, departments: an area's name, population and grid worker are no board's or department's data.
+    """
     a = s.area
     df = frame(db, select(a.c.code, a.c.name, a.c.level, a.c.parent_code, a.c.population, a.c.households,
                           a.c.grid_worker).where(a.c.code == code, navigable_clause(scope, a.c.code)))
@@ -36,7 +41,11 @@ def area_info(db: DB, scope: Scope, code: str) -> dict | None:
 
 @cached
 def breadcrumb(db: DB, scope: Scope, code: str) -> list[dict]:
-    """The chain from the township down to ``code`` (inclusive): [{code, name, level}, ...]."""
+    """The chain from the township down to ``code`` (inclusive): [{code, name, level}, ...]; the areas
+    below the township only as far as the scope reaches.
+
+    Not scoped by boards, departments: area names are no board's or department's data.
+    """
     a = s.area
     chain: list[dict] = []
     current: str | None = code
@@ -56,7 +65,10 @@ def breadcrumb(db: DB, scope: Scope, code: str) -> list[dict]:
 
 @cached
 def children(db: DB, scope: Scope, parent_code: str) -> pd.DataFrame:
-    """Child areas of ``parent_code`` the scope reaches: code, name, level, seq."""
+    """Child areas of ``parent_code`` the scope reaches: code, name, level, seq.
+
+    Not scoped by boards, departments: area names are no board's or department's data.
+    """
     a = s.area
     return frame(db, select(a.c.code, a.c.name, a.c.level, a.c.seq)
                  .where(a.c.parent_code == parent_code, navigable_clause(scope, a.c.code)).order_by(a.c.code))
@@ -66,7 +78,9 @@ def children(db: DB, scope: Scope, parent_code: str) -> pd.DataFrame:
 def map_shapes(db: DB, scope: Scope, parent_code: str, *, board: str | None = None) -> pd.DataFrame:
     """Child areas of ``parent_code`` with their polygon rings and open events (all time, optional board).
 
-    Columns: code, name, level, ring (list of [lon, lat]), lon, lat (centroid), open_events.
+    Columns: code, name, level, ring (list of [lon, lat]), lon, lat (centroid), open_events. The
+    shapes are those of the areas the scope reaches; the open events are the scope's (its areas,
+    boards and departments).
     Open events come from ``agg_event_day`` rows with ``n_open > 0`` (a partial index holds just those),
     so the cost does not grow with the history or with the other townships in the warehouse.
     """

@@ -1,6 +1,9 @@
 """Events: the KPI figures as of an instant (from ``event``, by its lifecycle times), trends and
 breakdowns (from the ``agg_event_day`` aggregate) and the records behind them (from ``event``;
-personal numbers only in masked form)."""
+personal numbers only in masked form).
+
+A department's events are those it is responsible for (主体责任: ``department_code``, the lead
+department of the event's category); a board's, those of its categories."""
 
 from __future__ import annotations
 
@@ -16,8 +19,7 @@ from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
 from cockpit.warehouse.sql import (at, closed_by, closed_time, hour_start, is_open, late, minutes_between, past_deadline,
                                   period_start, response_minutes)
-from queries._base import (DB, area_clause, board_clause, cached, frame, records,
-                           scalar)
+from queries._base import DB, area_clause, board_clause, cached, department_clause, frame, records, scalar
 from queries._where import AGG, EVENT, view_where
 from queries.filters import Filters
 
@@ -324,7 +326,8 @@ def count_dispatched_on(db: DB, scope: Scope, day: date, *, area: str | None = N
 def latest_event_day(db: DB, scope: Scope) -> date | None:
     """The last day with events (the demo's 'today' when the data is older than the clock)."""
     df = frame(db, select(func.max(A.c.day).label("d")).where(area_clause(scope, A.c.grid_code),
-                                                               board_clause(scope, A.c.board)))
+                                                               board_clause(scope, A.c.board),
+                                                               department_clause(scope, A.c.department_code)))
     d = df.iloc[0]["d"]
     if d is None or (isinstance(d, float) and pd.isna(d)):
         return None

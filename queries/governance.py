@@ -1,4 +1,7 @@
-"""Data governance: source freshness, ETL runs, quarantined rows, the lineage of a warehouse record."""
+"""Data governance: source freshness, ETL runs, quarantined rows, the lineage of a warehouse record.
+
+Governance data cuts across every area, board and department: a township-wide scope sees all of it,
+a narrower one nothing (``township_wide_clause``)."""
 
 from __future__ import annotations
 
@@ -97,7 +100,8 @@ def lineage(db: DB, scope: Scope, table: str, key: str) -> dict | None:
     """Where a warehouse record came from: source, source key, load run (with its times), loaded_at.
 
     ``key`` is the record's key; composite keys are joined with '|'. Returns None if not found
-    (or not within scope). Raises ValueError for a table that has no lineage.
+    (or not within scope: lineage is governance data, cut across every area, board and department,
+    so only a township-wide scope sees it). Raises ValueError for a table that has no lineage.
     """
     if table not in LINEAGE_TABLES:
         raise ValueError(table)
@@ -106,7 +110,7 @@ def lineage(db: DB, scope: Scope, table: str, key: str) -> dict | None:
     parts = key.split("|")
     if len(parts) != len(cols):
         return None
-    conds = []
+    conds = [township_wide_clause(scope)]
     for col, part in zip(cols, parts):
         c = t.c[col]
         try:

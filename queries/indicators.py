@@ -1,16 +1,25 @@
-"""Indicator values delivered by departments (monthly, per area), sensor means and service figures."""
+"""Indicator values delivered by departments (monthly, per area), sensor means and service figures.
+
+Whose data each is (``cockpit.reference``): an indicator is its delivering department's and its
+board's; a sensor metric its owner's (``SENSOR_OWNERS``); a service application the services
+board's, the department's that handles it and, for a joint (一件事) application, every department
+that does a step of it.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy.sql.expression import ColumnElement
 
 from cockpit.clock import midnight
+from cockpit.reference import SENSOR_OWNERS, SERVICE_BOARD
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
-from queries._base import DB, area_clause, board_clause, cached, code_prefix, frame, one
+from queries._base import (DB, area_clause, board_clause, cached, code_prefix, department_clause, frame, one, owned_clause,
+                           whole_board_clause)
 from queries.areas import codes_under
 from queries.filters import Filters
 
@@ -30,7 +39,8 @@ def indicator_series(db: DB, scope: Scope, area_code: str, *, board: str | None 
     v, i = s.indicator_value, s.indicator
     own = v.c.area_code == area_code
     # the area and the areas under it: a range of the (area, period) index
-    w = [code_prefix(v.c.area_code, area_code), area_clause(scope, v.c.area_code), board_clause(scope, i.c.board)]
+    w = [code_prefix(v.c.area_code, area_code), area_clause(scope, v.c.area_code), board_clause(scope, i.c.board),
+         department_clause(scope, i.c.department_code)]
     if board:
         w.append(i.c.board == board)
     if indicator:
@@ -103,7 +113,7 @@ def sensor_stats(db: DB, scope: Scope, metric: str, f: Filters, *, area: str | N
     filters applied; ``area`` when they select no village or grid): {"mean", "n"}."""
     r = s.sensor_reading
     w = [r.c.metric == metric, r.c.ts >= midnight(f.start), r.c.ts < f.as_of,
-         area_clause(scope, func.coalesce(r.c.grid_code, ""))]
+         area_clause(scope, func.coalesce(r.c.grid_code, "")), owned_clause(scope, r.c.metric, SENSOR_OWNERS)]
     if f.area or area:
         w.append(_grids_of(db, r.c.grid_code, f.area or area))  # served by the (metric, grid, time) index
     row = one(db, select(func.avg(r.c.value).label("mean"), func.count(r.c.value).label("n")).where(*w))
@@ -115,6 +125,19 @@ def sensor_mean(db: DB, scope: Scope, metric: str, f: Filters, *, area: str | No
     return sensor_stats(db, scope, metric, f, area=area)["mean"]
 
 
+def _service_scope(scope: Scope) -> list[ColumnElement]:
+    """The scope's boards and departments on ``service_application``: the services board's data; a
+    department's applications are those it handles and the joint ones in which it does a step."""
+    a, st = s.service_application, s.service_step
+    w = [whole_board_clause(scope, SERVICE_BOARD)]
+    if scope.departments is not None:
+        depts = sorted(scope.departments)
+        w.append(or_(a.c.department_code.in_(depts),
+                     a.c.src_key.in_(select(st.c.application_ref).where(st.c.department_code.in_(depts))))
+                 if depts else false())
+    return w
+
+
 @cached
 def service_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None) -> dict:
     """Service applications submitted in the view, up to its end instant: n, n_completed (completed by
@@ -123,7 +146,7 @@ def service_totals(db: DB, scope: Scope, f: Filters, *, area: str | None = None)
     they select no village or grid."""
     a = s.service_application
     w = [a.c.submitted_at >= midnight(f.start), a.c.submitted_at < f.as_of,
-         area_clause(scope, func.coalesce(a.c.grid_code, ""))]
+         area_clause(scope, func.coalesce(a.c.grid_code, "")), *_service_scope(scope)]
     if f.area or area:
         w.append(_grids_of(db, a.c.grid_code, f.area or area))
     completed = and_(a.c.status == "completed", a.c.visits.is_not(None),

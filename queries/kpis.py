@@ -4,6 +4,9 @@ The metrics, their order and targets are ``cockpit.metrics`` definitions (config
 ``[kpis]``). A figure comes from the events as of the view's end (``events.event_figures``), the
 service applications, a sensor mean, or a department-delivered indicator (its latest month and the
 month before). ``board_kpis`` returns them in display order as a DataFrame.
+
+A figure whose data the viewer's scope does not cover (tax revenue for the police liaison, PM2.5 for
+a board head of safety) is returned as unavailable, never as a township figure (``_available``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import math
 import pandas as pd
 
 from cockpit.metrics import DEFAULT_SETTINGS, KpiSettings, Metric
+from cockpit.reference import INDICATORS, SENSOR_OWNERS, SERVICE_BOARD
 from cockpit.scope import Scope
 from queries._base import DB
 from queries.areas import codes_under
@@ -22,7 +26,8 @@ from queries.indicators import indicator_series, latest_and_previous, of_board, 
 
 COLUMNS = ["key", "kind", "type", "unit", "higher_is_better", "target", "value", "previous", "sample", "min_sample",
            "insufficient", "previous_insufficient", "compare_key", "basis", "period_start", "delivered", "expected",
-           "previous_delivered", "n_waiting", "max_wait_hours", "name_zh", "name_en", "definition_key", "as_of"]
+           "previous_delivered", "n_waiting", "max_wait_hours", "name_zh", "name_en", "definition_key", "as_of", "unavailable"]
+_INDICATORS = {i.code: i for i in INDICATORS}
 
 # figure of event_figures / service_totals behind each metric
 _EVENT_FIELDS = {"events": "n_reported", "open": "n_open", "overdue_open": "n_overdue_open",
@@ -42,6 +47,23 @@ def _event_value(m: Metric, figures: dict) -> float | None:
     return v / 60.0 if v is not None and m.key == "response_hours" else v
 
 
+def _available(scope: Scope, m: Metric, board: str | None) -> bool:
+    """Whether ``scope`` covers the data behind metric ``m`` on ``board`` (None: every board): an
+    indicator's board and delivering department, a sensor metric's owner, the services board for
+    applications; events of any department (each sees its own)."""
+    def covers(owner_board: str, department: str | None) -> bool:
+        return scope.allows_board(owner_board) and (scope.departments is None or department in scope.departments)
+
+    if m.kind == "indicator":
+        i = _INDICATORS.get(m.key)
+        return i is not None and covers(i.board, i.department)
+    if m.kind == "sensor":
+        return m.key in SENSOR_OWNERS and covers(*SENSOR_OWNERS[m.key])
+    if m.kind == "service":
+        return scope.allows_board(SERVICE_BOARD)
+    return board is None or scope.allows_board(board)
+
+
 def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int | None = None,
                settings: KpiSettings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """The board's KPIs (``f.board``) for ``area_code`` (the township, or the filtered village / grid).
@@ -50,7 +72,8 @@ def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int |
     previous (None where a sample is too small or nothing was delivered), sample and min_sample,
     insufficient / previous_insufficient, compare_key (catalogue key of what it is compared with),
     basis ('period' or 'month'), for indicators the month and how many villages delivered of how
-    many, for response times how many still wait and the longest wait, and as_of (the instant).
+    many, for response times how many still wait and the longest wait, as_of (the instant), and
+    unavailable (the scope does not cover the metric's data: no value, nothing read).
     """
     board = f.board or "safety"
     area = None if f.area else area_code or None  # the filters' village / grid, else area_code
@@ -74,7 +97,10 @@ def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int |
         return cache[key]
 
     rows = []
-    for m in settings.of(board):
+    metrics = settings.of(board)
+    if limit is not None:  # a panel of ``limit`` cards shows what the viewer may see before "无权查看" tiles
+        metrics = sorted(metrics, key=lambda m: not _available(scope, m, f.board))
+    for m in metrics:
         if limit is not None and len(rows) >= limit:
             break
         minimum = settings.minimum(m)
@@ -82,8 +108,12 @@ def board_kpis(db: DB, scope: Scope, f: Filters, area_code: str, *, limit: int |
         row.update(key=m.key, kind=m.kind, type=m.type, unit=m.unit, higher_is_better=m.higher_is_better,
                    target=m.target, basis="period", compare_key=f.compare_key, min_sample=minimum or None,
                    definition_key=m.definition_key if m.kind != "indicator" else "def.indicator", as_of=f.as_of,
-                   insufficient=False, previous_insufficient=False)
-        if m.kind in ("event", "service", "sensor"):
+                   insufficient=False, previous_insufficient=False, unavailable=False)
+        if not _available(scope, m, f.board):
+            i = _INDICATORS.get(m.key)
+            row.update(unavailable=True, min_sample=None, name_zh=i.name_zh if i else None,
+                       name_en=i.name_en if i else None)
+        elif m.kind in ("event", "service", "sensor"):
             cur, prev = figures(m.kind, m)
             if m.kind == "event":
                 value, previous = _event_value(m, cur), _event_value(m, prev)

@@ -21,7 +21,8 @@ from sqlalchemy import create_engine, text
 
 from cockpit.config import ROOT, Config, load_config
 from cockpit.processes import AlreadyRunning, SingleInstance
-from cockpit.scheduler import FULL_RECONCILE_JOB, WEEKLY_JOB, _guarded, build_scheduler, run_etl
+from cockpit.scheduler import FULL_RECONCILE_JOB, HOUSEKEEPING_JOB, WEEKLY_JOB, _guarded, build_scheduler, run_etl, \
+    run_housekeeping
 from cockpit.warehouse.db import engine_for
 from tiny_source import make_source, source_block
 
@@ -47,10 +48,32 @@ def config(tmp_path: Path, sqlite_url: str) -> Config:
 
 
 # ---------------------------------------------------------------- jobs and triggers
+def test_housekeeping_prunes_old_login_attempts_and_counters(config: Config) -> None:
+    from cockpit import clock
+    from cockpit.warehouse.migrate import upgrade
+    from cockpit.warehouse.schema import login_attempt, rate_counter
+
+    upgrade(config.warehouse_url)
+    engine = engine_for(config.warehouse_url)
+    now = clock.now()
+    old, recent = now - timedelta(days=45), now - timedelta(days=2)
+    with engine.begin() as conn:
+        for at in (old, recent):
+            conn.execute(login_attempt.insert().values(at=at, username="u", ip="10.0.0.1", success=False))
+            conn.execute(rate_counter.insert().values(kind="login.pair", subject=f"u{at:%d}", ip="10.0.0.1",
+                                                      window_start=at, hits=3))
+    assert run_housekeeping(config, engine, threading.Event()) == 2
+    with engine.connect() as conn:
+        assert conn.execute(login_attempt.select().with_only_columns(login_attempt.c.at)).scalars().all() == [recent]
+        assert conn.execute(text("SELECT COUNT(*) FROM rate_counter")).scalar() == 1
+    job = build_scheduler(config, engine, threading.Event()).get_job(HOUSEKEEPING_JOB)
+    assert isinstance(job.trigger, CronTrigger) and job.args[0] is config
+
+
 def test_one_interval_job_per_enabled_source(config: Config) -> None:
     sched = build_scheduler(config, engine_for(config.warehouse_url), threading.Event())
     jobs = {j.id: j for j in sched.get_jobs()}
-    assert set(jobs) == {"etl:air_fast", "etl:air_slow", FULL_RECONCILE_JOB, WEEKLY_JOB}
+    assert set(jobs) == {"etl:air_fast", "etl:air_slow", FULL_RECONCILE_JOB, WEEKLY_JOB, HOUSEKEEPING_JOB}
     for name, minutes in (("air_fast", 5), ("air_slow", 60)):
         job = jobs[f"etl:{name}"]
         assert isinstance(job.trigger, IntervalTrigger)

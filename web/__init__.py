@@ -19,7 +19,9 @@ Integration into the Dash app (``app.py``):
 1. ``dash.Dash(..., external_scripts=[..., cockpit.auth.CSRF_URL])`` — the fetch patch that adds the
    CSRF header to Dash's POSTs (and sends the browser to ``/login`` when a session has expired).
 2. After ``server = app.server``: ``install(server, config, engine)``; in demo mode the run script
-   prints ``cockpit.auth.ensure_demo_users(engine)`` (username -> password).
+   prints ``cockpit.auth.ensure_demo_users(engine)`` (username -> password). Then
+   ``web.security_headers.allow_inline_scripts(server, app.csp_hashes)``: the Content-Security-Policy
+   (enforced in every mode) admits Dash's inline bootstrap script only by its hash.
 3. ``pages/_scope.current_scope`` returns ``web.current_scope()``; the navbar links to ``/logout``
    (a confirmation page whose form POSTs with the token) and ``/password``.
 4. Screens that show a personal record call ``audit_person_view``; downloads call ``audit_export``;

@@ -7,6 +7,8 @@ POST/PUT/PATCH/DELETE must carry the session's CSRF token (form field or ``X-CSR
 A kiosk (``/?kiosk_token=…`` matching ``auth.kiosk_token``) gets a read-only session without
 personal data. ``web.request.current_user()`` and ``current_scope()`` work in any request, Dash
 callbacks included. The users, sessions, rate limits and tokens themselves are ``cockpit.auth``'s.
+Every 403 of the guard is audited as ``request.refused`` (``cockpit.auth.refusals``); every response
+gets the headers of ``web.security_headers`` (CSP, no-store, HSTS in production).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from sqlalchemy import Engine, text
 from cockpit.auth import csrf
 from cockpit.auth.audit import audit
 from cockpit.auth.production import check_production, is_production
-from cockpit.auth.ratelimit import Limits, blocked_until, record_attempt
+from cockpit.auth.ratelimit import Limits, record_result, reserve_attempt
+from cockpit.auth.refusals import audit_refusal
 from cockpit.auth.sessions import SessionPolicy, check_session, end_session, start_session
 from cockpit.auth.users import KIOSK_USER, User, change_own_password, check_login, get_user_by_id, mark_login, \
     normalise_username, UserError
@@ -37,6 +40,7 @@ from cockpit.clock import now as clock_now
 from web import login_strings as strings
 from web.privacy_filter import mask_response
 from web.request import EXTENSION, AuthState, auth_state as _state, current_user, request_ip
+from web.security_headers import add_security_headers, frame_ancestors
 
 LANG_COOKIE = "cockpit_lang"  # the screens' language cookie
 SESSION_COOKIE = "cockpit_session"
@@ -45,6 +49,7 @@ VENDOR_DIR = files("flask_bootstrap") / "static" / "bootstrap5"
 DASH_UPDATE = "/_dash-update-component"
 PUBLIC_PATHS = frozenset({"/login", "/healthz", csrf.CSRF_URL, "/favicon.ico", "/_favicon.ico"})
 STATIC_PREFIXES = ("/auth/vendor/", "/vendor/", "/assets/", "/_dash-component-suites/")
+CACHEABLE_PATHS = frozenset({csrf.CSRF_URL, "/favicon.ico", "/_favicon.ico"})  # static, beside STATIC_PREFIXES
 KIOSK_PARAM = "kiosk_token"
 
 _templates = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -56,7 +61,8 @@ def install(server: flask.Flask, config: Config, engine: Engine, *,
     """Put login, sessions, CSRF, kiosk access and the privacy filter on ``server``.
 
     Raises ``ProductionRefused`` in production mode (``COCKPIT_ENV=production``) if a demo secret,
-    the demo ID salt or a still-valid demo password is in use. ``clock`` is injectable for tests.
+    the demo ID salt, a weak kiosk token or a still-valid demo password is in use; in production the
+    cookies are ``Secure`` and responses carry HSTS. ``clock`` is injectable for tests.
     """
     production = is_production(env)
     check_production(config, engine, env)
@@ -70,12 +76,14 @@ def install(server: flask.Flask, config: Config, engine: Engine, *,
         clock=clock,
         default_lang=normalise(config.get("app", "language")),
         production=production,
+        frame_ancestors=frame_ancestors(config),
     )
     server.secret_key = config.get("security", "secret_key")
     server.config.update(
         SESSION_COOKIE_NAME=SESSION_COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,  # production is served over HTTPS (a proxy in front terminates TLS)
         PERMANENT_SESSION_LIFETIME=state.policy.absolute,
     )
     server.extensions[EXTENSION] = state
@@ -117,6 +125,11 @@ def _is_static(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(STATIC_PREFIXES)
 
 
+def _is_cacheable(path: str) -> bool:
+    """Static files that carry no personal data: they keep their caching (everything else: no-store)."""
+    return path in CACHEABLE_PATHS or path.startswith(STATIC_PREFIXES)
+
+
 def _wants_json() -> bool:
     req = flask.request
     return (req.path.startswith("/_dash-") or req.method not in csrf.SAFE_METHODS or req.is_json
@@ -141,7 +154,6 @@ def _render(template: str, heading_key: str, status: int = 200, **context: objec
         switch_url=flask.request.path + "?" + urlencode({**args, "lang": other}),
         switch_label="English" if lang == "zh" else "中文", **context)
     response = flask.make_response(html, status)
-    response.headers["Cache-Control"] = "no-store"
     if flask.request.args.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax")
     return response
@@ -175,16 +187,24 @@ def _guard() -> flask.Response | None:
                     notice=None)
             if user is None:
                 return _unauthenticated()
-            return _error(403, "CSRF token missing or wrong")
+            return _refuse(user, "csrf", "CSRF token missing or wrong")
     if path == "/login":
         return None
     if user is None:
         return _unauthenticated()
     if user.role == KIOSK_USER.role and flask.request.method not in csrf.SAFE_METHODS and path != DASH_UPDATE:
-        return _error(403, "auth.kiosk_readonly")
+        return _refuse(user, "kiosk_readonly", "auth.kiosk_readonly")
     if user.must_change_password and path not in ("/password", "/logout"):
-        return _error(403, "auth.must_change") if _wants_json() else flask.redirect("/password")
+        return _refuse(user, "must_change", "auth.must_change") if _wants_json() else flask.redirect("/password")
     return None
+
+
+def _refuse(user: User | None, reason: str, message_key: str) -> flask.Response:
+    """403, audited as ``request.refused`` (``cockpit.auth.refusals`` caps how many get written)."""
+    with _state().engine.begin() as conn:
+        audit_refusal(conn, user.username if user else "-", "request.refused", "request", flask.request.path,
+                      {"reason": reason, "method": flask.request.method}, ip=request_ip(), now=flask.g.cockpit_now)
+    return _error(403, message_key)
 
 
 def _session_user(state: AuthState, now: datetime) -> User | None:
@@ -234,16 +254,16 @@ def _start_kiosk(state: AuthState, now: datetime) -> flask.Response:
 
 
 def _after(response: flask.Response) -> flask.Response:
-    """Mirror the CSRF token into a script-readable cookie; security headers."""
+    """Mirror the CSRF token into a script-readable cookie; security headers (``web.security_headers``)."""
+    state = _state()
+    secure = state.production or flask.request.is_secure
     token = flask.session.get("csrf")
     if token and flask.request.cookies.get(csrf.COOKIE) != token:
-        response.set_cookie(csrf.COOKIE, token, samesite="Strict", httponly=False, secure=flask.request.is_secure)
+        response.set_cookie(csrf.COOKIE, token, samesite="Strict", httponly=False, secure=secure)
     elif not token and csrf.COOKIE in flask.request.cookies:
-        response.delete_cookie(csrf.COOKIE)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    response.headers.setdefault("Referrer-Policy", "same-origin")  # never leak a kiosk token in a Referer
-    return response
+        response.delete_cookie(csrf.COOKIE, samesite="Strict", secure=secure)
+    return add_security_headers(response, static=_is_cacheable(flask.request.path), production=state.production,
+                                ancestors=state.frame_ancestors)
 
 
 # ---------------------------------------------------------------- views
@@ -268,14 +288,18 @@ def _login() -> flask.Response:
         return _render("login.html", "auth.title", status, action="/login", next=next_url, username=username,
                        error=message, notice=None)
 
-    with state.engine.connect() as conn:  # read first: the slow password check holds no write lock
-        until = blocked_until(conn, username, ip, state.limits, now)
-        user, reason = (None, "blocked") if until else check_login(conn, username, password)
-    with state.engine.begin() as conn:
+    with state.engine.begin() as conn:  # reserve the try (or refuse it) before the slow password check
+        until = reserve_attempt(conn, username, ip, state.limits, now)
         if until:
-            audit(conn, username or "-", "login.blocked", "user", username, {}, ip=ip, now=now)
-        else:
-            record_attempt(conn, username, ip, user is not None, now)
+            audit_refusal(conn, username or "-", "login.blocked", "user", username, {}, ip=ip, now=now)
+    if until:
+        user, reason = None, "blocked"
+    else:
+        with state.engine.connect() as conn:
+            user, reason = check_login(conn, username, password)
+    with state.engine.begin() as conn:
+        if not until:
+            record_result(conn, username, ip, user is not None, now)
         if user is None:
             if reason != "blocked":
                 audit(conn, username or "-", "login.failure", "user", username, {"reason": reason}, ip=ip, now=now)
@@ -311,7 +335,7 @@ def _password() -> flask.Response:
     state = _state()
     user = current_user()
     if user is None or user.id is None:  # the kiosk has no password
-        return _error(403, "auth.forbidden")
+        return _refuse(user, "kiosk_password", "auth.forbidden")
     lang = _lang()
     notice = strings.t("auth.must_change", lang) if user.must_change_password else None
     if flask.request.method == "GET":

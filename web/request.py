@@ -27,7 +27,8 @@ EXTENSION = "cockpit_auth"  # the key of the installed ``AuthState`` in ``server
 
 @dataclass(frozen=True)
 class AuthState:
-    """What ``install`` puts on the server: the warehouse, the session and login policies, the clock."""
+    """What ``install`` puts on the server: the warehouse, the session and login policies, the clock,
+    the production flag and who may frame the pages."""
 
     engine: Engine
     policy: SessionPolicy
@@ -36,6 +37,7 @@ class AuthState:
     clock: Callable[[], datetime]
     default_lang: str
     production: bool
+    frame_ancestors: tuple[str, ...] = ("'self'",)
 
     @property
     def kiosk_fingerprint(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 
 from cockpit.auth.audit import audit
+from cockpit.auth.refusals import audit_refusal
 from web.request import current_user, request_ip, request_now
 
 
@@ -30,3 +31,12 @@ def audit_export(conn: Connection, what: str, params: Mapping[str, Any] | None =
     if rows is not None:
         detail["rows"] = rows
     audit_request(conn, "export", "export", what, detail)
+
+
+def audit_export_refused(conn: Connection, what: str, reason: str, params: Mapping[str, Any] | None = None) -> bool:
+    """Record a refused export (no permission, or a view outside the user's page or scope) as
+    ``export.refused`` with the reason; floods are capped (``cockpit.auth.refusals``). True if written."""
+    user = current_user()
+    return audit_refusal(conn, user.username if user else "anonymous", "export.refused", "export", what,
+                         {"what": what, "reason": reason, "params": dict(params or {})},
+                         ip=request_ip(), now=request_now())

@@ -5,7 +5,7 @@ The screens record their user's actions through ``web.request_audit`` (the actor
 UPDATE and DELETE on ``audit_log`` are rejected by database triggers (migration 0003).
 
 Actions in use: ``login.success``, ``login.failure``, ``login.blocked``, ``logout``, ``session.expired``,
-``user.create|disable|enable|reset_password|change_password``, ``person.view``, ``export``; the
+``request.refused`` (a 403 of the guard; ``cockpit.auth.refusals`` caps floods), ``user.create|disable|enable|reset_password|change_password``, ``person.view``, ``export``; the
 workflows add ``warning.*``, ``work_order.*``, ``whistle.*``.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from sqlalchemy import Connection, insert
 
-from cockpit.privacy import mask_text
+from cockpit.privacy import mask_text, mask_value
 from cockpit.warehouse.schema import audit_log
 from cockpit import clock
 
@@ -30,13 +30,18 @@ def _json_default(value: Any) -> str:
 
 def audit(conn: Connection, actor: str, action: str, obj_type: str | None = None, obj_id: Any = None,
           detail: Mapping[str, Any] | None = None, *, ip: str | None = None, now: datetime | None = None) -> None:
-    """Append one audit row. ``detail`` is stored as JSON with ID/phone-like numbers masked."""
-    text = json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, default=_json_default)
-    actor = (actor or "?").replace("\x00", "")
+    """Append one audit row. The personal numbers in ``detail`` (request parameters such as a filter),
+    ``obj_id`` and ``actor`` (a sign-in attempt records the name typed) are masked before they are
+    written; ``detail`` is stored as JSON."""
+    # masked value by value first (a number after a newline is not found in the JSON text's "\n…"),
+    # then as text (values the JSON encoder turns into strings)
+    text = mask_text(json.dumps(mask_value(dict(detail or {})), ensure_ascii=False, sort_keys=True,
+                                default=_json_default))
+    actor = mask_text((actor or "?").replace("\x00", ""))
     obj_id = str(obj_id).replace("\x00", "") if obj_id is not None else None
     conn.execute(insert(audit_log).values(
         at=now or clock.now(), actor=actor[:64], action=action[:48],
         obj_type=obj_type[:32] if obj_type else None,
         obj_id=mask_text(obj_id)[:200] if obj_id is not None else None,
-        detail=mask_text(text), ip=(ip or None) and ip[:64],
+        detail=text, ip=(ip or None) and ip[:64],
     ))

@@ -1,4 +1,7 @@
-"""Production mode (``COCKPIT_ENV=production``) refuses to start with demo secrets."""
+"""Production mode (``COCKPIT_ENV=production``) refuses to start with demo secrets or a weak kiosk token.
+
+Kiosk access is on exactly when ``auth.kiosk_token`` is set (one setting: no switch that could say
+"on" with no token); in production a set token must be strong (``kiosk_token_weakness``)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from sqlalchemy import Engine
 from cockpit.config import DEFAULTS, Config
 
 MIN_SECRET_LENGTH = 24
+MIN_DISTINCT_CHARACTERS = 7
+MIN_DISTINCT_TRIGRAMS = 0.75  # share of a kiosk token's three-character pieces that must differ
 
 
 class ProductionRefused(RuntimeError):
@@ -18,6 +23,24 @@ class ProductionRefused(RuntimeError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("refusing to start in production mode:\n- " + "\n- ".join(problems))
+
+
+def kiosk_token_weakness(token: str) -> str | None:
+    """Why ``token`` is too weak to guard the kiosk (a URL token anyone at the wall can read), or None.
+
+    Weak: shorter than ``MIN_SECRET_LENGTH``; fewer than ``MIN_DISTINCT_CHARACTERS`` different
+    characters ("aaaa…", "1212…"); or made of repeats, i.e. fewer than ``MIN_DISTINCT_TRIGRAMS`` of
+    its three-character pieces different ("passwordpassword…", "kiosk1kiosk2kiosk3…"). A random token
+    (``secrets.token_urlsafe`` or ``token_hex``) passes all three.
+    """
+    if len(token.strip()) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    if len(set(token)) < MIN_DISTINCT_CHARACTERS:
+        return f"has fewer than {MIN_DISTINCT_CHARACTERS} different characters"
+    trigrams = [token[i:i + 3] for i in range(len(token) - 2)]
+    if len(set(trigrams)) < MIN_DISTINCT_TRIGRAMS * len(trigrams):
+        return "repeats itself (a word or pattern over and over)"
+    return None
 
 
 def is_production(env: Mapping[str, str] | None = None) -> bool:
@@ -40,8 +63,11 @@ def check_production(config: Config, engine: Engine, env: Mapping[str, str] | No
         problems.append("security.id_salt is the demo value: set COCKPIT_ID_SALT (before the first load; "
                         "changing it later changes every person key)")
     kiosk = config.get("auth", "kiosk_token")
-    if kiosk and len(kiosk) < MIN_SECRET_LENGTH:
-        problems.append(f"auth.kiosk_token is shorter than {MIN_SECRET_LENGTH} characters: use a long random value")
+    weakness = kiosk_token_weakness(kiosk) if kiosk else None
+    if weakness:
+        problems.append(f"auth.kiosk_token {weakness}: use a long random value "
+                        "(python -c 'import secrets; print(secrets.token_urlsafe(32))'), or leave it empty "
+                        "to turn kiosk access off")
     with engine.connect() as conn:
         demo = valid_demo_passwords(conn)
     if demo:

@@ -37,6 +37,37 @@ def _text(rng: random.Random, cat_code: str, where: str) -> tuple[str, str]:
     return title, content
 
 
+# ---------------------------------------------------------------------- numbers in what people say
+# Callers and petitioners leave their numbers in the text of a complaint ("我的手机号是138…"); the ETL
+# masks them in every free-text field. Which rows carry one, and the landline numbers, follow from
+# the row number, not from the row's generator, so every other value of the demo stays as it was.
+CONTACT_EVERY = 13  # one row in 13 of the hotline, 110, petition and grid-report sources
+
+
+def _landline(n: int) -> str:
+    return f"8{n * 7919 % 10**7:07d}"
+
+
+def _wrong_check(id_number: str) -> str:
+    """The ID number with another check character (a caller's typo)."""
+    chars = "0123456789X"
+    return id_number[:17] + chars[(chars.index(id_number[17]) + 1) % len(chars)]
+
+
+def with_contact(content: str, n: int, phone: str, id_number: str | None = None) -> str:
+    """``content`` with the caller's phone, a landline or an ID number said in it, for one row in
+    ``CONTACT_EVERY`` (by row number ``n``), in the forms people write them."""
+    if n % CONTACT_EVERY:
+        return content
+    spaced = f"{phone[:3]} {phone[3:7]} {phone[7:]}"
+    said = [f"我的手机号是{phone}，请回电。", f"联系电话：{phone[:3]}-{phone[3:7]}-{phone[7:]}。",
+            f"来电人座机0571-{_landline(n)}。", f"联系方式+86 {spaced}，或（0571）{_landline(n + 1)}。",
+            f"电话{_landline(n + 2)}。"]
+    if id_number:
+        said += [f"本人身份证号{id_number}，手机{phone}。", f"身份证号码：{_wrong_check(id_number)}（可能有误）。"]
+    return content + said[n // CONTACT_EVERY % len(said)]
+
+
 # ---------------------------------------------------------------------- 12345 hotline
 HOTLINE_COLUMNS = [C("id", "INTEGER"), C("order_no"), C("source_type"), C("caller_phone"), C("category_code"),
                    C("address"), C("title"), C("content")] + [C(n, fmt="iso") for n in (
@@ -44,10 +75,11 @@ HOTLINE_COLUMNS = [C("id", "INTEGER"), C("order_no"), C("source_type"), C("calle
                        "closed_at", "deadline")] + [C("satisfaction", "INTEGER"), C("status"), C("updated_at", fmt="iso")]
 HOTLINE_STEPS = [(0.05, 0.5), (0.2, 4), (0.1, 2), (1, 24), (2, 96), (12, 72)]
 HOTLINE_PHONE = [c.name for c in HOTLINE_COLUMNS].index("caller_phone")
+HOTLINE_CONTENT = [c.name for c in HOTLINE_COLUMNS].index("content")
 
 
 def hotline_row(w: World, rng: random.Random, n: int, t: int, created: datetime, cat: str | None = None,
-                grid=None, until: datetime | None = None) -> list:
+                grid=None, until: datetime | None = None, caller: str | None = None) -> list:
     grid = grid or w.pick_grid(rng, t)
     cat = cat or weighted(rng, codes.HOTLINE_CATEGORY)
     ucat = codes.HOTLINE_CATEGORY[cat][0]
@@ -58,8 +90,12 @@ def hotline_row(w: World, rng: random.Random, n: int, t: int, created: datetime,
     sat = rng.choices((5, 4, 3, 2, 1), (55, 25, 10, 6, 4))[0] if reached == 6 else None
     upd = max([created] + [s for s in stages if s is not None])
     deadline = created + timedelta(hours=category(ucat).sla_hours)
-    return [n, f"RX{t + 1:02d}{created:%Y%m%d}{n:07d}", rng.choice(codes.HOTLINE_SOURCE), phone(rng), cat, addr, title,
-            content, created, *stages, deadline, sat, codes.HOTLINE_STATUS[reached], upd]
+    row = [n, f"RX{t + 1:02d}{created:%Y%m%d}{n:07d}", rng.choice(codes.HOTLINE_SOURCE), phone(rng), cat, addr, title,
+           content, created, *stages, deadline, sat, codes.HOTLINE_STATUS[reached], upd]
+    if caller:  # (the drawn number is dropped, so the row's other values are those drawn without a caller)
+        row[HOTLINE_PHONE] = caller
+    row[HOTLINE_CONTENT] = with_contact(content, n, row[HOTLINE_PHONE])
+    return row
 
 
 def hotline(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[TableData, list[Plan]]:
@@ -82,9 +118,7 @@ def hotline(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[Ta
             for at in c.hotline_at:
                 n += 1
                 td.protected.add(len(td.rows))
-                row = hotline_row(w, c.rng, n, t, at, c.hotline_category, c.grid)
-                row[HOTLINE_PHONE] = c.phone
-                td.rows.append(row)
+                td.rows.append(hotline_row(w, c.rng, n, t, at, c.hotline_category, c.grid, caller=c.phone))
     plans = [address_plan(td, "address", rng), Plan("unknown_code", "category_code", "Z9901"),
              Plan("bad_number", "satisfaction"), Plan("missing_value", "created_at"), Plan("duplicate", None)]
     return td, plans
@@ -138,8 +172,9 @@ def police_row(w: World, rng: random.Random, n: int, t: int, at: datetime, until
     stages = w.lifecycle(rng, at, POLICE_STEPS, until)
     reached = sum(s is not None for s in stages)
     upd = max([at] + [s for s in stages if s is not None])
-    return [n, f"J{t + 1:02d}{at:%Y%m%d}{n:07d}", at, cat, grid.code, caller or phone(rng), codes.POLICE_STATUS[reached],
-            *stages, content, upd]
+    caller = caller or phone(rng)
+    return [n, f"J{t + 1:02d}{at:%Y%m%d}{n:07d}", at, cat, grid.code, caller, codes.POLICE_STATUS[reached],
+            *stages, with_contact(content, n, caller), upd]
 
 
 def police(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[TableData, list[Plan]]:
@@ -222,7 +257,8 @@ def petition_row(w: World, rng: random.Random, n: int, t: int, at: datetime, vil
     reached = sum(s is not None for s in stages)
     upd = max([at] + [s for s in stages if s is not None])
     return [n, f"XF{t + 1:02d}{at:%Y%m%d}{n:06d}", rng.choice(codes.PETITION_FORM), p.id_number,
-            address(p.grid, rng.randrange(1, 120)), cat, content, codes.PETITION_STATUS[reached], at,
+            address(p.grid, rng.randrange(1, 120)), cat, with_contact(content, n, p.phone, p.id_number),
+            codes.PETITION_STATUS[reached], at,
             stages[0], stages[1], stages[3], upd]
 
 
@@ -290,6 +326,8 @@ def grid_row(w: World, rng: random.Random, n: int, t: int, at: datetime, cat: st
     stages = w.lifecycle(rng, at, [(0.1, 4), (1, 72), (24, 120)], until)
     reached = sum(s is not None for s in stages)
     upd = max([at] + [s for s in stages if s is not None])
+    resident = w.persons[n * 7919 % len(w.persons)]  # (by row number: no draw from ``rng``)
+    content = with_contact(content, n, resident.phone, resident.id_number)
     return [n, f"SB{t + 1:02d}{at:%Y%m%d}{n:07d}", grid.code, cat, content, grid.worker, at, stages[0], stages[1],
             codes.GRID_STATUS[reached], upd]
 

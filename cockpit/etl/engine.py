@@ -10,7 +10,6 @@ worker processes prepare them (``parallel``) while this process writes with ``wr
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,11 +26,12 @@ from cockpit.etl import load, parse, quarantine, runs, watermark
 from cockpit.etl.extract import SourceUnavailable, extract
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl.steps import Batch, Context, output_rows, standardise
+from cockpit.privacy import mask_text, masked_logger
 from cockpit.warehouse import schema as s
 from cockpit.warehouse.targets import TARGETS
 from cockpit import clock
 
-log = logging.getLogger(__name__)
+log = masked_logger(__name__)  # exception messages may quote source values
 LINEAGE_KEY = ("src_source", "src_key")
 
 
@@ -116,11 +116,12 @@ def retry_delay(config: Config, attempt: int) -> float:
 
 def failure_text(exc: Exception, source: SourceConfig) -> str:
     """What a failed run records as its error: the message of an unavailable source or a
-    configuration mistake, else the exception's type and message (its traceback is logged)."""
+    configuration mistake, else the exception's type and message (its traceback is logged), with
+    personal numbers masked (a database error may quote a row's values)."""
     if isinstance(exc, (SourceUnavailable, ConfigError)):
-        return str(exc)
+        return mask_text(str(exc))
     log.error("source %s failed", source.name, exc_info=exc)
-    return f"{type(exc).__name__}: {exc}"
+    return mask_text(f"{type(exc).__name__}: {exc}")
 
 
 def begin_run(engine: Engine, source: SourceConfig, *, full: bool, now: Callable[[], datetime]) -> RunResult:

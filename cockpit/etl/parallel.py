@@ -19,7 +19,6 @@ imported), so starting them is quick and never copies the threads of a running s
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import queue
@@ -36,9 +35,10 @@ from cockpit.etl import engine as etl
 from cockpit.etl import watermark
 from cockpit.etl.extract import SourceUnavailable
 from cockpit.etl.steps import Context
+from cockpit.privacy import masked_logger
 from cockpit import clock
 
-log = logging.getLogger(__name__)
+log = masked_logger(__name__)  # exception messages may quote source values
 
 DEPTH = 2  # prepared batches waiting per worker, at most
 POLL_SECONDS = 0.2

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cockpit.etl.steps import Batch, fingerprint
-from cockpit.privacy import mask_text
+from cockpit.privacy import mask_text, mask_value
 from cockpit.warehouse.schema import dq_issue
 
 RESOLVE_CHUNK = 500
@@ -51,7 +51,7 @@ def issues(b: Batch, run_id: int | None, now: datetime) -> list[dict]:
             "rule": rules[i],
             "field": _plain(fields[i]),
             "reason": mask_text(str(reasons[i])),
-            "raw": mask_text(text),
+            "raw": json.dumps(mask_value(row), ensure_ascii=False, sort_keys=True, default=str),
             "run_id": run_id,
             "first_seen_at": now,
             "last_seen_at": now,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, update
 
+from cockpit.privacy import mask_text
 from cockpit.warehouse.data_version import bump_data_version
 from cockpit.warehouse.schema import etl_run
 from cockpit import clock
@@ -23,6 +24,8 @@ def start(engine: Engine, source: str, *, full: bool, watermark: str | None, now
 
 
 def finish(engine: Engine, run_id: int, now: datetime, **values: Any) -> None:
+    if values.get("error"):  # an error message may quote a source value
+        values["error"] = mask_text(values["error"])
     with engine.begin() as conn:
         conn.execute(update(etl_run).where(etl_run.c.id == run_id).values(ended_at=now, **values))
 

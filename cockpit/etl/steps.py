@@ -25,7 +25,7 @@ from cockpit.config import SourceConfig
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl import parse
 from cockpit.etl.load import Rows, encode_texts, hash_lines
-from cockpit.privacy import secret_hash
+from cockpit.privacy import mask_text, secret_hash
 from cockpit.warehouse.targets import TARGETS, Target
 
 RULES = ("missing_key", "duplicate", "invalid_id_number", "invalid_credit_code", "invalid_phone", "bad_date",
@@ -243,7 +243,7 @@ def parse_date_fields(b: Batch, ctx: Context) -> None:
 
 def map_codes(b: Batch, ctx: Context) -> None:
     """unknown_code: source codes through the configured value map; yes/no values to booleans."""
-    for fld in b.fields_of("code", "str"):
+    for fld in b.fields_of("code", "str", "text"):
         mapping = b.source.values.get(fld)
         if mapping is None:
             b.values[fld] = b.input(fld)
@@ -265,6 +265,20 @@ def map_codes(b: Batch, ctx: Context) -> None:
         b.values[fld] = _series(parse.spread(flags_u, codes))
     for fld in b.fields_of("geometry"):
         b.values[fld] = b.input(fld)
+
+
+def mask_free_text(b: Batch, ctx: Context) -> None:
+    """Free-text fields (titles, contents, addresses, names) with the ID, mobile and landline numbers
+    inside them masked, so the warehouse never holds one. Once per distinct value; a text without
+    seven digits (most of them) is passed over by ``mask_text``'s cheap pre-filter."""
+    for fld in b.fields_of("text"):
+        values = b.values.get(fld)
+        if values is None:
+            continue
+        codes, texts = parse.factorize(values)
+        masked = [mask_text(v) if isinstance(v, str) else v for v in texts]  # (a cheap pre-filter inside)
+        if any(m is not v for m, v in zip(masked, texts)):
+            b.values[fld] = _series(parse.spread(masked, codes))
 
 
 def _present(v: Any) -> Any:
@@ -365,7 +379,7 @@ def derive_target_columns(b: Batch, ctx: Context) -> None:
 
 PIPELINE: tuple[Callable[[Batch, Context], None], ...] = (
     check_keys, check_duplicates, check_id_numbers, check_credit_codes, check_phones, parse_date_fields,
-    map_codes, locate, check_required, parse_numbers, check_references, derive_target_columns,
+    map_codes, mask_free_text, locate, check_required, parse_numbers, check_references, derive_target_columns,
 )
 
 
@@ -382,8 +396,6 @@ def _mask_middle(v: str) -> str:
 
 
 def _mask_any(v: Any) -> Any:
-    from cockpit.privacy import mask_text
-
     return mask_text(v) if isinstance(v, str) else v
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert
+from sqlalchemy import Connection, delete, insert, inspect
 
 from cockpit import reference
 from cockpit.warehouse import schema as s
@@ -23,6 +23,9 @@ def seed_reference(conn: Connection) -> None:
         rows.append({"category_code": c.code, "department_code": c.department, "role": "lead"})
         rows += [{"category_code": c.code, "department_code": d, "role": "cooperate"} for d in c.cooperating]
     conn.execute(insert(s.responsibility), rows)
-    conn.execute(insert(s.indicator), [
-        {"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "board": i.board, "unit": i.unit,
-         "higher_is_better": i.higher_is_better, "target": i.target, "period": i.period} for i in reference.INDICATORS])
+    # a warehouse brought to an older revision (a step-by-step upgrade) may not have every column yet
+    present = {c["name"] for c in inspect(conn).get_columns("indicator")}
+    conn.execute(insert(s.indicator), [{k: v for k, v in {
+        "code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "board": i.board, "unit": i.unit,
+        "higher_is_better": i.higher_is_better, "target": i.target, "period": i.period,
+        "department_code": i.department}.items() if k in present} for i in reference.INDICATORS])

@@ -99,6 +99,7 @@ indicator = Table(
     Column("higher_is_better", Boolean, nullable=False),
     Column("target", Float),
     Column("period", String(8), nullable=False),
+    Column("department_code", String(32), ForeignKey("department.code")),  # who delivers it (migration 0012)
 )
 
 # ---------------------------------------------------------------- loaded dimensions
@@ -390,6 +391,15 @@ login_attempt = Table(  # for rate limiting across web workers
     Column("success", Boolean, nullable=False),
     Index("ix_login_attempt_username_at", "username", "at"),
     Index("ix_login_attempt_ip_at", "ip", "at"),
+)
+
+rate_counter = Table(  # fixed-window counters, locked and counted in one statement (cockpit.auth.ratelimit)
+    "rate_counter", metadata,
+    Column("kind", String(24), primary_key=True),  # e.g. login.pair, login.account, login.address, refusal
+    Column("subject", String(64), primary_key=True),  # a username, or "" where the kind has none
+    Column("ip", String(64), primary_key=True),  # an address, or "" where the kind has none
+    Column("window_start", DateTime, nullable=False),
+    Column("hits", Integer, nullable=False),
 )
 
 audit_log = Table(  # append-only: triggers reject UPDATE and DELETE (migration 0003)

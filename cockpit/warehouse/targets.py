@@ -5,7 +5,8 @@ The standardisation steps (``cockpit/etl/steps.py``) turn input fields into tabl
 
 type            input value                         becomes
 --------------  ----------------------------------  ------------------------------------------
-str/int/float   text / number                       same-named column, cast
+str/int/float   code or key text / number           same-named column, cast
+text            free text: title, content, address  same-named column, personal numbers masked
 bool            1/0, true/false, 是/否, Y/N          same-named column
 datetime/date   text or epoch, per ``formats``      same-named column
 code            source code, mapped by ``values``   same-named column (unknown code -> quarantine)
@@ -17,6 +18,10 @@ geometry        GeoJSON text                        same-named column
 Location: targets with ``located=True`` need a grid. ``grid_code`` may be mapped directly,
 or resolved from ``address`` text (village name + 组 number) or from ``lon``/``lat``
 (point in grid polygon). Unresolvable rows are quarantined.
+
+A ``str`` field holds a code or a key and is stored as read; every other field of text is ``text``:
+the ID, mobile and landline numbers inside it are masked before it is written
+(``cockpit.privacy.mask_text``), so the warehouse never holds one.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ TARGETS: dict[str, Target] = {
         business_key=("code",),
         fields={
             "code": Field("str", required=True),
-            "name": Field("str", required=True),
+            "name": Field("text", required=True),
             "level": Field("code", required=True),
             "parent_code": Field("str"),
             "seq": Field("int"),
@@ -56,7 +61,7 @@ TARGETS: dict[str, Target] = {
             "centroid_lat": Field("float"),
             "population": Field("int"),
             "households": Field("int"),
-            "grid_worker": Field("str"),
+            "grid_worker": Field("text"),
         },
     ),
     "person": Target(
@@ -64,11 +69,11 @@ TARGETS: dict[str, Target] = {
         business_key=("person_key",),
         fields={
             "id_number": Field("id_number", required=True, into=("person_key", "id_masked")),
-            "name": Field("str"),
+            "name": Field("text"),
             "gender": Field("code"),
             "birth_date": Field("date"),
             "grid_code": Field("str"),
-            "address": Field("str"),
+            "address": Field("text"),
             "lon": Field("float"),
             "lat": Field("float"),
             "phone": Field("phone", into=(None, "phone_masked")),
@@ -84,7 +89,7 @@ TARGETS: dict[str, Target] = {
             "since": Field("date"),
             "until": Field("date"),
             "grid_code": Field("str"),
-            "address": Field("str"),
+            "address": Field("text"),
             "lon": Field("float"),
             "lat": Field("float"),
         },
@@ -95,11 +100,11 @@ TARGETS: dict[str, Target] = {
         business_key=("credit_code",),
         fields={
             "credit_code": Field("credit_code", required=True),
-            "name": Field("str", required=True),
+            "name": Field("text", required=True),
             "industry": Field("code"),
             "scale": Field("code"),
             "grid_code": Field("str"),
-            "address": Field("str"),
+            "address": Field("text"),
             "lon": Field("float"),
             "lat": Field("float"),
             "status": Field("code", required=True),
@@ -116,14 +121,14 @@ TARGETS: dict[str, Target] = {
             "channel": Field("code", required=True, ref="channel"),
             "category_code": Field("code", required=True, ref="category"),
             "grid_code": Field("str"),
-            "address": Field("str"),
+            "address": Field("text"),
             "lon": Field("float"),
             "lat": Field("float"),
             "reporter_id": Field("id_number", into=("reporter_key", "reporter_masked")),
             "reporter_phone": Field("phone", into=("reporter_key", "reporter_masked")),
             "enterprise_code": Field("credit_code"),
-            "title": Field("str"),
-            "content": Field("str"),
+            "title": Field("text"),
+            "content": Field("text"),
             "status": Field("code", required=True),
             "reported_at": Field("datetime", required=True),
             "accepted_at": Field("datetime"),
@@ -146,7 +151,7 @@ TARGETS: dict[str, Target] = {
             "enterprise_code": Field("credit_code"),
             "kind": Field("code", required=True),
             "grid_code": Field("str"),
-            "address": Field("str"),
+            "address": Field("text"),
             "inspected_at": Field("datetime", required=True),
             "result": Field("code", required=True),
             "hazard_count": Field("int"),
@@ -182,11 +187,11 @@ TARGETS: dict[str, Target] = {
         business_key=("src_source", "src_key"),
         fields={
             "service_code": Field("code", required=True),
-            "service_name": Field("str"),
+            "service_name": Field("text"),
             "department_code": Field("code", ref="department"),
             "applicant_id": Field("id_number", into=("applicant_key", None)),
             "grid_code": Field("str"),
-            "address": Field("str"),
+            "address": Field("text"),
             "channel": Field("code", required=True),
             "joint": Field("bool"),
             "status": Field("code", required=True),

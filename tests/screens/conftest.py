@@ -10,7 +10,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -29,12 +29,20 @@ ACCOUNTS = {
 }
 
 
-def add_accounts(url: str) -> None:
+# more accounts of the in-process app (``cockpit``), for the scoped screens
+EXTRA_ACCOUNTS = {
+    "police": ("department_liaison", {"department_code": "police"}),
+    "statsman": ("department_liaison", {"department_code": "statistics"}),
+    "econhead": ("board_head", {"board": "economy"}),
+}
+
+
+def add_accounts(url: str, accounts: dict | None = None) -> None:
     from cockpit.auth.users import create_user
     from cockpit.warehouse.db import engine_for
 
     with engine_for(url).begin() as conn:
-        for username, (role, fields) in ACCOUNTS.items():
+        for username, (role, fields) in (accounts or ACCOUNTS).items():
             create_user(conn, username, PASSWORD, role, actor="test", must_change_password=False,
                         display_name=username, **fields)
 
@@ -88,6 +96,31 @@ def screens_warehouse(folder: Path) -> str:
 
 
 @pytest.fixture(scope="session")
+def cockpit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The app module, imported in this process against a screens warehouse with ``ACCOUNTS`` and
+    ``EXTRA_ACCOUNTS``. One for the session: the app binds sign-in to the warehouse it first sees."""
+    import importlib
+
+    url = screens_warehouse(tmp_path_factory.mktemp("in-process"))
+    add_accounts(url, EXTRA_ACCOUNTS)
+    saved = {k: os.environ.get(k) for k in ("COCKPIT_WAREHOUSE_URL", "COCKPIT_AUTH_KIOSK_TOKEN")}
+    os.environ.update(COCKPIT_WAREHOUSE_URL=url, COCKPIT_AUTH_KIOSK_TOKEN=KIOSK_TOKEN)
+    import pages._common
+
+    pages._common.config.cache_clear()
+    app = sys.modules.get("app") or importlib.import_module("app")
+    try:
+        yield app
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        pages._common.config.cache_clear()
+
+
+@pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the cockpit serving the screens dataset."""
     with serve_app(screens_warehouse(tmp_path_factory.mktemp("served"))) as base:
@@ -125,7 +158,8 @@ class Watched:
 
     def settle(self) -> None:
         self.page.wait_for_load_state("networkidle")
-        self.page.wait_for_function("!document.querySelector('[data-dash-is-loading=\"true\"]')")
+        # a selector wait, not wait_for_function: that evaluates a string, which the app's CSP forbids
+        self.page.wait_for_selector('[data-dash-is-loading="true"]', state="detached")
         self.page.wait_for_timeout(300)
 
     def close(self) -> None:

@@ -57,6 +57,31 @@ def area_rows() -> list[dict]:
     return areas
 
 
+# joint (一件事) applications, handled by the service centre, and the departments that do their steps
+JOINT_STEPS = (("civil_affairs", "hrss", "education"), ("health", "police", "hrss"))
+
+
+def other_departments_services(now: datetime, rng: random.Random) -> tuple[list[dict], list[dict]]:
+    """Applications of departments other than civil affairs (police, hrss) and joint applications
+    with their steps: who sees which application depends on the department."""
+    apps, steps = [], []
+    for n in range(60):
+        dept = ("police", "hrss", "gov_service")[n % 3]
+        joint = dept == "gov_service"
+        key = f"B{n}"
+        submitted = now - timedelta(days=n * 80 / 60, hours=1)
+        apps.append({"service_code": "S2" if not joint else "J1", "service_name": "户口迁移" if dept == "police" else
+                     "失业登记" if dept == "hrss" else "困难群众救助一件事", "department_code": dept,
+                     "grid_code": rng.choice(list(GRIDS)), "channel": rng.choice(["online", "walk_in"]), "joint": joint,
+                     "status": ("completed", "completed", "in_progress")[n % 3 if not joint else 0],
+                     "submitted_at": submitted, "visits": rng.randint(0, 2), **_lineage("gov", key)})
+        if joint:
+            for k, d in enumerate(JOINT_STEPS[(n // 3) % 2]):
+                steps.append({"application_ref": key, "department_code": d, "started_at": submitted + timedelta(hours=1),
+                              "finished_at": submitted + timedelta(hours=5 + k), **_lineage("gov_steps", f"{key}-{k}")})
+    return apps, steps
+
+
 def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = None) -> None:
     """Fill the warehouse at ``url``: areas with polygons, events over the 90 days before ``now`` (the
     clock's, by default), indicators for the 11 months before, sensors, service applications, ETL runs
@@ -101,6 +126,13 @@ def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = 
              "status": ("completed", "completed", "completed", "rejected", "in_progress")[n % 5],
              "submitted_at": NOW - timedelta(days=n * 80 / 120), "visits": rng.randint(0, 3),
              **_lineage("gov", f"A{n}")} for n in range(120)]
+    apps_more, steps = other_departments_services(NOW, random.Random(seed + 1))
+    apps += apps_more
+    sensors += [{"sensor_id": sid, "metric": metric, "ts": NOW - timedelta(hours=h), "value": value + h % 7,
+                 "grid_code": grid, **_lineage(source, f"{sid}|{h}")}
+                for sid, metric, value, grid, source in (("HW1", "water_litres", 80.0, list(GRIDS)[1], "civil_home"),
+                                                         ("FR1", "fire_risk", 2.0, list(GRIDS)[2], "emergency"))
+                for h in range(0, 24 * 40, 8)]
     runs = [
         {"id": 1, "source": "hotline", "full": True, "started_at": NOW - timedelta(minutes=30),
          "ended_at": NOW - timedelta(minutes=29), "status": "success", "attempts": 1, "rows_read": 250,
@@ -134,6 +166,7 @@ def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = 
         conn.execute(insert(s.indicator_value), iv)
         conn.execute(insert(s.sensor_reading), sensors)
         conn.execute(insert(s.service_application), apps)
+        conn.execute(insert(s.service_step), steps)
         conn.execute(insert(s.etl_run), runs)
         conn.execute(insert(s.dq_issue), dq)
     rebuild_event_days(engine)

@@ -7,43 +7,19 @@ URL's path and query. Expected record sets come from SQL written here, not from 
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 import re
-import sys
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from tests.screens.conftest import ACCOUNTS, KIOSK_TOKEN, PASSWORD, screens_warehouse
+from tests.screens.conftest import ACCOUNTS, KIOSK_TOKEN, PASSWORD
 from tests.screens.dataset import GRIDS, TOWNSHIP, VILLAGES
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
 GRID_MAN = ACCOUNTS["gridman"][1]["grid_codes"][0]
 OTHER_VILLAGE = next(v for v in VILLAGES if not GRID_MAN.startswith(v))
-
-
-@pytest.fixture(scope="module")
-def cockpit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The app module, imported against a fresh warehouse filled with the screens dataset."""
-    url = screens_warehouse(tmp_path_factory.mktemp("access"))
-    saved = {k: os.environ.get(k) for k in ("COCKPIT_WAREHOUSE_URL", "COCKPIT_AUTH_KIOSK_TOKEN")}
-    os.environ.update(COCKPIT_WAREHOUSE_URL=url, COCKPIT_AUTH_KIOSK_TOKEN=KIOSK_TOKEN)
-    import pages._common
-
-    pages._common.config.cache_clear()
-    app = sys.modules.get("app") or importlib.import_module("app")
-    try:
-        yield app
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        pages._common.config.cache_clear()
 
 
 class Session:
@@ -273,31 +249,32 @@ def test_names_only_for_roles_that_need_them_and_every_card_view_is_audited(cock
 
 
 def _export(s: Session, query: dict) -> Any:
+    """A click on the drill-down's CSV button (``test_export`` has the formats and the refusals in full)."""
     return s.callback("drill-download.data", {"id": "drill-download", "property": "data"},
-                      [{"id": "drill-export", "property": "n_clicks", "value": 1}],
-                      [{"id": "drill-state", "property": "data", "value": {"path": "/drill", "query": query, "lang": "zh"}}])
+                      [{"id": "drill-export", "property": "n_clicks", "value": 1},
+                       {"id": "drill-export-xlsx", "property": "n_clicks", "value": 0}],
+                      [{"id": "drill-state", "property": "data", "value": {"path": "/drill", "query": query, "lang": "zh"}}],
+                      changed=["drill-export.n_clicks"])
 
 
 def test_export_is_scoped_permission_checked_and_audited(cockpit):
-    before = len(audit_rows(cockpit, "export"))
+    before, refused = len(audit_rows(cockpit, "export")), len(audit_rows(cockpit, "export.refused"))
     head = Session(cockpit, "safetyhead")
-
-    def exported(query: dict) -> set[int]:
-        r = _export(head, query)
-        assert r.status_code == 200
-        content = r.get_json()["response"]["drill-download"]["data"]["content"]
-        return {int(line.split(",")[0]) for line in content.lstrip("\ufeff").splitlines()[1:]}
-
-    assert exported({"period": "year", "board": "party"}) == set()  # asking for another board gets nothing
-    ids = exported({"period": "year"})
+    r = _export(head, {"period": "year"})
+    assert r.status_code == 200
+    content = r.get_json()["response"]["drill-download"]["data"]["content"]
+    ids = {int(line.split(",")[0]) for line in content.lstrip("\ufeff").splitlines()[1:]}
     assert ids and ids <= event_ids(cockpit, "board = 'safety'")
     rows = audit_rows(cockpit, "export")
-    assert len(rows) == before + 2 and rows[-1].actor == "safetyhead"
+    assert len(rows) == before + 1 and rows[-1].actor == "safetyhead"
     assert json.loads(rows[-1].detail)["rows"] == len(ids)
-    # a grid worker and the kiosk have no export permission: a forged request gets nothing
+    # asking for another board, and a grid worker or the kiosk (no export permission): nothing sent, refusals audited
+    assert _export(head, {"period": "year", "board": "party"}).status_code == 204
     for who in ("gridman", "kiosk"):
         assert _export(Session(cockpit, who), {"period": "year"}).status_code == 204
-    assert len(audit_rows(cockpit, "export")) == before + 2
+    assert len(audit_rows(cockpit, "export")) == before + 1
+    got = [(r.actor, json.loads(r.detail)["reason"]) for r in audit_rows(cockpit, "export.refused")[refused:]]
+    assert got == [("safetyhead", "scope"), ("gridman", "permission"), ("kiosk", "permission")]
 
 
 def test_audit_page_filters(cockpit):

@@ -1,10 +1,12 @@
-"""The records table read from the server a page at a time, its total, its duplicates and the CSV export.
+"""The records table read from the server a page at a time, its total, its duplicates and the CSV and
+Excel exports.
 
 Expected numbers come from SQL written here over ``event``, not from ``queries/``.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -12,6 +14,8 @@ from datetime import datetime
 from typing import Any, Iterator
 
 import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from cockpit import clock
@@ -199,7 +203,11 @@ def test_export_holds_every_record_in_chunks_and_names_a_cap(wh, monkeypatch):
     monkeypatch.setattr(export, "EXPORT_MAX_ROWS", 10)
     name, rows = download()
     assert [int(r[0]) for r in rows[1:]] == expected[:10] and name.endswith(f"-first-10-of-{len(expected)}.csv")
-    assert audited == [len(expected), 10]
+    data = export.export_records({"path": "/board/safety", "query": {"period": "last12m"}, "lang": "zh"}, "xlsx")
+    ws = load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == expected[:10]
+    assert data["filename"].endswith(f"-first-10-of-{len(expected)}.xlsx")
+    assert audited == [len(expected), 10, 10]
 
 
 # ---------------------------------------------------------------- in the browser
@@ -239,8 +247,7 @@ def test_board_table_pages_shows_the_total_and_exports_it(served_records, browse
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "board-records-1920x1080.png"))
         page.locator("#board-records button.next-page").click()
-        page.wait_for_function("document.querySelector(\"#board-records td[data-dash-column='id']\")"
-                               f".innerText !== '{first[0]}'")
+        expect(page.locator("#board-records td[data-dash-column='id']").first).not_to_have_text(str(first[0]), timeout=90_000)
         w.settle()
         second = _ids_shown(page)
         assert second == expected[15:30] and not set(second) & set(first)
@@ -250,6 +257,15 @@ def test_board_table_pages_shows_the_total_and_exports_it(served_records, browse
         info.value.save_as(path)
         rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
         assert [int(r[0]) for r in rows[1:]] == expected  # every record, in the table's order
+        with page.expect_download() as info:
+            page.locator("#board-export-xlsx").click()
+        assert info.value.suggested_filename.endswith(".xlsx")
+        info.value.save_as(tmp_path / "export.xlsx")
+        ws = load_workbook(tmp_path / "export.xlsx").active
+        header, *cells = list(ws.iter_rows())
+        assert header[0].value == "ID" and header[1].value == "上报时间" and ws.freeze_panes == "A2"
+        assert [r[0].value for r in cells] == expected
+        assert all(r[1].is_date and r[0].data_type == "n" and r[2].data_type == "s" for r in cells)
         assert w.errors == [] and w.outside == []
     finally:
         w.close()
