@@ -97,6 +97,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "audit.action.person.list": {"zh": "查看关爱对象名单", "en": "Viewed a list of people"},
     "audit.action.export": {"zh": "导出", "en": "Export"},
     "audit.action.export.refused": {"zh": "导出被拒绝", "en": "Export refused"},
+    "audit.action.person.view.refused": {"zh": "查看个人信息被拒绝", "en": "Personal record refused"},
+    "audit.action.request.refused": {"zh": "请求被拒绝", "en": "Request refused"},
     "audit.action.user.create": {"zh": "新建用户", "en": "User created"},
     "audit.action.user.disable": {"zh": "停用用户", "en": "User disabled"},
     "audit.action.user.enable": {"zh": "启用用户", "en": "User enabled"},

@@ -201,9 +201,15 @@ def _event_where(scope: Scope, f: Filters | None, area: str | None = None, **kw)
     return [E.c.duplicate_of.is_(None), *view_where(EVENT, scope, f, area=area, by_index=False, **kw)]
 
 
+# what a record is about: its title, or the start of its text where the source has no title (110 calls,
+# grid reports and petitions carry only a text)
+HEADLINE_CHARS = 40
+_HEADLINE = func.coalesce(func.nullif(E.c.title, ""), func.substr(E.c.content, 1, HEADLINE_CHARS))
+
+
 def _record_columns() -> list:
     c, ch, g = s.category, s.channel, s.area
-    return [E.c.id, E.c.reported_at, E.c.title, E.c.category_code, c.c.name_zh.label("category_zh"),
+    return [E.c.id, E.c.reported_at, _HEADLINE.label("title"), E.c.category_code, c.c.name_zh.label("category_zh"),
             c.c.name_en.label("category_en"), E.c.channel, ch.c.name_zh.label("channel_zh"),
             ch.c.name_en.label("channel_en"), E.c.grid_code, g.c.name.label("grid_name"), E.c.village_code,
             E.c.status, E.c.reporter_masked, E.c.address, E.c.dispatched_at, E.c.resolved_at, E.c.board,
@@ -223,7 +229,7 @@ _N_DUPLICATES = (select(func.count()).select_from(_DUP).where(_DUP.c.duplicate_o
 
 # the columns a records table may be sorted by (anything else is refused)
 RECORD_SORTS: dict[str, ColumnElement] = {
-    "id": E.c.id, "reported_at": E.c.reported_at, "title": E.c.title, "category_code": E.c.category_code,
+    "id": E.c.id, "reported_at": E.c.reported_at, "title": _HEADLINE, "category_code": E.c.category_code,
     "category_zh": s.category.c.name_zh, "category_en": s.category.c.name_en, "channel": E.c.channel,
     "channel_zh": s.channel.c.name_zh, "channel_en": s.channel.c.name_en, "grid_code": E.c.grid_code,
     "grid_name": s.area.c.name, "status": E.c.status, "reporter_masked": E.c.reporter_masked,

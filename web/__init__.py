@@ -24,7 +24,8 @@ Integration into the Dash app (``app.py``):
    (enforced in every mode) admits Dash's inline bootstrap script only by its hash.
 3. ``pages/_scope.current_scope`` returns ``web.current_scope()``; the navbar links to ``/logout``
    (a confirmation page whose form POSTs with the token) and ``/password``.
-4. Screens that show a personal record call ``audit_person_view``; downloads call ``audit_export``;
+4. Screens that show a personal record call ``audit_person_view``; downloads call ``audit_export``
+   (a refused one ``audit_export_refused``);
    actions check ``cockpit.auth.can(current_user(), "warning.act")`` etc. on the server.
 5. The big screen for the command centre wall: ``/?kiosk=1&kiosk_token=<auth.kiosk_token>``.
 

@@ -5,8 +5,10 @@ The screens record their user's actions through ``web.request_audit`` (the actor
 UPDATE and DELETE on ``audit_log`` are rejected by database triggers (migration 0003).
 
 Actions in use: ``login.success``, ``login.failure``, ``login.blocked``, ``logout``, ``session.expired``,
-``request.refused`` (a 403 of the guard; ``cockpit.auth.refusals`` caps floods), ``user.create|disable|enable|reset_password|change_password``, ``person.view``, ``export``; the
-workflows add ``warning.*``, ``work_order.*``, ``whistle.*``.
+``user.create|disable|enable|reset_password|change_password``, ``person.view``, ``person.list``,
+``export``, and the refusals ``request.refused`` (a 403 of the guard), ``export.refused`` and
+``person.view.refused`` (``cockpit.auth.refusals`` caps their floods); the workflows add ``warning.*``,
+``work_order.*``, ``whistle.*``. Details, actor and object are masked (``cockpit.privacy``) as written.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 from typing import Any, Iterator
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -174,6 +175,20 @@ def test_duplicates_per_record_match_raw_sql(wh):
     got = {int(i): int(n) for i, n in zip(recs["id"], recs["n_duplicates"])}
     assert {i: linked.get(i, 0) for i in got} == got
     assert sum(1 for n in got.values() if n) >= 2  # the links made above, at least
+
+
+def test_a_record_without_a_title_is_headed_by_the_start_of_its_text(wh):
+    f = _filters(None)
+    where, params = _raw_where(f)
+    ids = [r[0] for r in _raw(wh, f"SELECT id FROM event WHERE {where} ORDER BY id LIMIT 2", params)]
+    text_ = "来电人反映" + "路灯不亮" * 20  # longer than a headline
+    with wh.begin() as conn:
+        conn.execute(text("UPDATE event SET title = NULL, content = :c WHERE id = :i"), {"c": text_, "i": ids[0]})
+        conn.execute(text("UPDATE event SET title = '', content = NULL WHERE id = :i"), {"i": ids[1]})
+    clear_cache()
+    recs = events.event_records(wh, EVERYTHING, f, limit=10_000).set_index("id")
+    assert recs.loc[ids[0], "title"] == text_[:events.HEADLINE_CHARS]
+    assert pd.isna(recs.loc[ids[1], "title"])  # neither a title nor a text: nothing made up
 
 
 # ---------------------------------------------------------------- the CSV export, in process
