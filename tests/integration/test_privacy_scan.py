@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import text
 
 from tests.screens.conftest import Watched, add_accounts, serve_app
@@ -39,8 +40,19 @@ def raw_personal_numbers(sources_dir: Path) -> set[str]:
     return found
 
 
+
+def _collector(bodies: list[tuple[str, str]]):  # noqa: ANN202 - a Playwright response handler
+    """A handler keeping (url, text) of every JSON and HTML response of the served app in ``bodies``."""
+    def keep(response) -> None:  # noqa: ANN001
+        kind = response.headers.get("content-type", "")
+        if response.url.startswith("http://127.0.0.1") and ("json" in kind or "html" in kind):
+            try:
+                bodies.append((response.url, response.text()))
+            except PlaywrightError:  # a redirect has no body
+                pass
+    return keep
+
 def test_no_raw_id_or_phone_number_reaches_the_browser(demo_township, tmp_path, browser):
-    from playwright.sync_api import Error as PlaywrightError
 
     from cockpit.etl import run_sources
     from cockpit.warehouse.db import engine_for
@@ -59,14 +71,7 @@ def test_no_raw_id_or_phone_number_reaches_the_browser(demo_township, tmp_path, 
     assert grid
 
     bodies: list[tuple[str, str]] = []
-
-    def keep(response) -> None:  # noqa: ANN001
-        kind = response.headers.get("content-type", "")
-        if response.url.startswith("http://127.0.0.1") and ("json" in kind or "html" in kind):
-            try:
-                bodies.append((response.url, response.text()))
-            except PlaywrightError:  # a redirect has no body
-                pass
+    keep = _collector(bodies)
 
     with serve_app(url, COCKPIT_APP_REFRESH_SECONDS="2") as base:
         for user, paths in (
@@ -129,7 +134,6 @@ def test_a_complaint_holding_personal_numbers_is_stored_masked_and_never_shown(d
     import logging
     import tempfile
 
-    from playwright.sync_api import Error as PlaywrightError
     from sqlalchemy import String, func, select
 
     from cockpit.etl import run_sources
@@ -169,14 +173,7 @@ def test_a_complaint_holding_personal_numbers_is_stored_masked_and_never_shown(d
     assert not [n for n in T_NEEDLES if n in caplog.text]
 
     bodies: list[tuple[str, str]] = []
-
-    def keep(response) -> None:  # noqa: ANN001
-        kind = response.headers.get("content-type", "")
-        if response.url.startswith("http://127.0.0.1") and ("json" in kind or "html" in kind):
-            try:
-                bodies.append((response.url, response.text()))
-            except PlaywrightError:  # a redirect has no body
-                pass
+    keep = _collector(bodies)
 
     started = tempfile.gettempdir()
     with serve_app(url) as base:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.screens.conftest import ACCOUNTS, KIOSK_TOKEN, PASSWORD
-from tests.screens.dataset import GRIDS, TOWNSHIP, VILLAGES
+from tests.screens.dataset import VILLAGES
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
 GRID_MAN = ACCOUNTS["gridman"][1]["grid_codes"][0]

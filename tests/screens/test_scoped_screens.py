@@ -15,7 +15,7 @@ from sqlalchemy import text
 from cockpit import clock
 from cockpit.i18n import t
 from queries.filters import parse_filters
-from tests.screens.test_access import GRID_MAN, Session, audit_rows, body
+from tests.screens.test_access import GRID_MAN, Session, _open_card, audit_rows, body
 from tests.screens.dataset import GRIDS
 
 UNAVAILABLE = t("kpi.unavailable", "zh")
@@ -233,15 +233,6 @@ def test_roles_without_personal_data_see_nothing_of_the_people_of_concern(cockpi
         page = Session(cockpit, who).page("/drill", f"?village={GRID_MAN[:12]}&grid={GRID_MAN}")
         assert not _care_badges(page), who
         assert t("care.title", "zh") not in body(page), who
-
-
-CARE_CARD = ("care-card.children", {"id": "care-card", "property": "children"})
-
-
-def _open_card(s: Session, key: str) -> Any:
-    return s.callback(*CARE_CARD, [{"id": "care-table", "property": "active_cell",
-                                    "value": {"row": 0, "column": 0, "column_id": "name", "row_id": key}}],
-                      [{"id": "drill-state", "property": "data", "value": {"path": "/drill", "query": {}, "lang": "zh"}}])
 
 
 def test_a_forged_person_card_request_is_refused_and_on_record(cockpit):
