@@ -170,7 +170,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "def.late": {"zh": "本时段上报、截至统计截止时刻已办结但晚于办理时限的事件数（时限同“超期未办结”）。",
                  "en": "The period's events resolved by the end of the view but after their deadline (deadline as "
                        "for open past deadline)."},
-    "def.applications": {"zh": "本时段提交的政务服务办件数。", "en": "Service applications submitted in the period."},
+    "def.applications": {"zh": "本时段提交的政务服务办件数（部门联络员：本部门承办的，及本部门办理其中一环的联办“一件事”）。",
+                         "en": "Service applications submitted in the period (for a department liaison: those the "
+                               "department handles, and the joint ones it does a step of)."},
     "def.one_visit_rate": {"zh": "本时段提交且已办结的办件中，跑动不超过一次的比例；退回和未办结的不计入。",
                            "en": "Share of the period's completed applications that took at most one visit; "
                                  "rejected and unfinished ones are left out."},
