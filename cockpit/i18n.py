@@ -21,6 +21,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "nav.language": {"zh": "English", "en": "中文"},
     "nav.audit": {"zh": "审计日志", "en": "Audit log"},
     "nav.user_menu": {"zh": "账户", "en": "Account"},
+    "nav.toggle": {"zh": "展开或收起导航", "en": "Show or hide the navigation"},
+    "nav.group.boards": {"zh": "看板", "en": "Boards"},
+    "nav.group.work": {"zh": "工作台", "en": "Work"},
+    "nav.group.drill": {"zh": "逐级下钻", "en": "Drill-down"},
+    "nav.group.ranking": {"zh": "考核排名", "en": "Ranking"},
+    "nav.group.reports": {"zh": "报告", "en": "Reports"},
+    "nav.group.admin": {"zh": "治理与管理", "en": "Admin"},
     "auth.title": {"zh": "登录", "en": "Sign in"},
     "auth.username": {"zh": "用户名", "en": "Username"},
     "auth.password": {"zh": "密码", "en": "Password"},
@@ -108,6 +115,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "board.economy": {"zh": "经济生态", "en": "Economy & ecology"},
     "board.safety": {"zh": "平安法治", "en": "Safety & law"},
     "board.services": {"zh": "公共服务", "en": "Public services"},
+    # the big screen's header buttons and chips: short labels where the English ones are long
+    "board.short.party": {"zh": "党建统领", "en": "Party"},
+    "board.short.economy": {"zh": "经济生态", "en": "Economy"},
+    "board.short.safety": {"zh": "平安法治", "en": "Safety"},
+    "board.short.services": {"zh": "公共服务", "en": "Services"},
+    "nav.short.governance": {"zh": "数据治理", "en": "Governance"},
+    "category.short.SAF-HAZARD": {"zh": "安全生产隐患", "en": "Safety hazard"},
+    "category.short.SAF-BUILD": {"zh": "违法建设", "en": "Illegal build"},
+    "category.short.SRV-ROAD": {"zh": "道路设施", "en": "Roads"},
+    "category.short.SRV-UTILITY": {"zh": "水电气供应", "en": "Utilities"},
+    "category.short.SRV-EMPLOY": {"zh": "就业社保", "en": "Jobs & pension"},
+    "category.short.PTY-ISSUE": {"zh": "党建问题清单", "en": "Party issues"},
+    "category.short.PTY-SUPERVISION": {"zh": "公权力监督", "en": "Oversight"},
+    "category.short.ECO-FOREST": {"zh": "森林防火", "en": "Forest fire"},
+    "big.ranking_note": {"zh": "按派单至签收用时中位数", "en": "Median time to acknowledge"},
+    "compare.short.month_delivered": {"zh": "较上月", "en": "vs prior month"},
+    "compare.short.last7": {"zh": "较前7天", "en": "vs prior 7d"},
+    "compare.short.last30": {"zh": "较前30天", "en": "vs prior 30d"},
+    "compare.short.last12m": {"zh": "较前12个月", "en": "vs prior 12m"},
+    "compare.short.week_to_date": {"zh": "较上周同期", "en": "vs last wk to date"},
+    "compare.short.month_to_date": {"zh": "较上月同期", "en": "vs last mo. to date"},
+    "compare.short.quarter_to_date": {"zh": "较上季度同期", "en": "vs last qtr to date"},
+    "compare.short.year_to_date": {"zh": "较上年同期", "en": "vs last yr to date"},
+    "compare.short.custom": {"zh": "较前一等长时段", "en": "vs span before"},
     # KPIs
     "kpi.events": {"zh": "事件数", "en": "Events"},
     "kpi.open": {"zh": "未办结", "en": "Open"},
@@ -133,16 +164,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kpi.incomplete": {"zh": "报送不全，不作比较", "en": "incomplete: not compared"},
     "kpi.incomplete_previous": {"zh": "上月报送不全，不作比较", "en": "last month incomplete: not compared"},
     "kpi.as_of": {"zh": "截至 {at}", "en": "as of {at}"},
+    # units after a number: the English short forms of a command-centre screen ("" = the label says it)
     "unit.case": {"zh": "件", "en": ""},
     "unit.pct": {"zh": "%", "en": "%"},
     "unit.hour": {"zh": "小时", "en": "h"},
     "unit.score": {"zh": "分", "en": "pts"},
     "unit.ugm3": {"zh": "µg/m³", "en": "µg/m³"},
-    "unit.person": {"zh": "人", "en": ""},
-    "unit.person_time": {"zh": "人次", "en": ""},
+    "unit.person": {"zh": "人", "en": "people"},
+    "unit.person_time": {"zh": "人次", "en": "visits"},
     "unit.org": {"zh": "个", "en": ""},
-    "unit.wan_yuan": {"zh": "万元", "en": "×10k ¥"},
-    "unit.yuan": {"zh": "元", "en": "¥"},
+    "unit.wan_yuan": {"zh": "万元", "en": "×10k yuan"},
+    "unit.yuan": {"zh": "元", "en": "yuan"},
+    "unit.grade": {"zh": "级", "en": "lvl"},
+    "unit.class": {"zh": "类", "en": "class"},
+    "unit.times": {"zh": "次", "en": "times"},
+    "unit.litre": {"zh": "L", "en": "L"},
     "time.reported": {"zh": "上报时间", "en": "reported time"},
     "time.as_of": {"zh": "统计截止时刻", "en": "the end of the view"},
     "time.resolved_in": {"zh": "上报时间（办结截至统计截止时刻）", "en": "reported time (resolved by the end of the view)"},
@@ -341,6 +377,21 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
         return key  # visible, so a missing key is noticed; never raises on screen
     text = entry[lang] if lang in entry else entry[DEFAULT_LANGUAGE]  # "" is a translation (no unit in English)
     return text.format(**params) if params else text
+
+
+# units as the reference lists write them -> catalogue unit codes (``unit.<code>``)
+UNIT_CODES: dict[str, str] = {"件": "case", "%": "pct", "小时": "hour", "h": "hour", "分": "score", "µg/m³": "ugm3",
+                              "人": "person", "人次": "person_time", "个": "org", "万元": "wan_yuan", "元": "yuan",
+                              "级": "grade", "类": "class", "次": "times", "L": "litre"}
+
+
+def unit(code_or_unit: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The unit shown after a number in ``lang``, from a catalogue unit code (``"case"``) or a unit as
+    the reference lists write it (``"件"``); a unit the catalogue does not know is shown as it is."""
+    if not code_or_unit:
+        return ""
+    code = UNIT_CODES.get(code_or_unit, code_or_unit)
+    return t(f"unit.{code}", lang) if f"unit.{code}" in CATALOGUE else code_or_unit
 
 
 def name(row: Any, lang: str, field: str = "name") -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from cockpit.i18n import t
+from cockpit.i18n import UNIT_CODES, t
 from cockpit.reference import BOARDS, INDICATORS
 
 
@@ -59,10 +59,8 @@ SENSOR_METRICS = (
     Metric("pm25", "sensor", "mean", "ugm3", False, 35.0, sample="n", min_sample_key="min_readings", time="measured"),
 )
 # the units of delivered indicators (as the reference list writes them) -> catalogue unit keys
-UNIT_KEYS = {"人": "person", "人次": "person_time", "个": "org", "%": "pct", "分": "score", "万元": "wan_yuan", "元": "yuan",
-             "件": "case", "h": "hour", "µg/m³": "ugm3"}
 INDICATOR_METRICS = tuple(
-    Metric(i.code, "indicator", "latest", UNIT_KEYS[i.unit], i.higher_is_better, i.target, time="month") for i in INDICATORS
+    Metric(i.code, "indicator", "latest", UNIT_CODES[i.unit], i.higher_is_better, i.target, time="month") for i in INDICATORS
 )
 _INDICATOR_NAMES = {i.code: {"zh": i.name_zh, "en": i.name_en} for i in INDICATORS}
 METRICS: dict[str, Metric] = {m.key: m for m in EVENT_METRICS + SERVICE_METRICS + SENSOR_METRICS + INDICATOR_METRICS}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cockpit.i18n import t
+from cockpit.i18n import t, unit
 from figures.theme import SERIES, Figure, base_layout, empty_figure, figure, heat_colour, hide_axes
 
 
@@ -126,6 +126,12 @@ def ranking_bar(df: pd.DataFrame, *, lang: str, dark: bool = False, top: int = 8
                         customdata=_values(d["code"]))], layout)
 
 
+def _with_unit(label: str, unit_text: str | None, lang: str) -> str:
+    """A series' name with its unit in brackets (no brackets when the unit is not shown in ``lang``)."""
+    shown = unit(unit_text, lang)
+    return f"{label} ({shown})" if shown else str(label)
+
+
 def indicator_trend(df: pd.DataFrame, *, lang: str, dark: bool = False) -> Figure:
     """Monthly values of indicators (``queries.indicators.indicator_series``), one line each, targets dotted."""
     if df.empty:
@@ -134,7 +140,7 @@ def indicator_trend(df: pd.DataFrame, *, lang: str, dark: bool = False) -> Figur
     for i, (code, g) in enumerate(df.groupby("code", sort=True)):
         colour = SERIES[i % len(SERIES)]
         x = _dates(g["period_start"])
-        traces.append(dict(type="scatter", x=x, y=_values(g["value"]), name=f"{g.iloc[0][f'name_{lang}']} ({g.iloc[0]['unit']})",
+        traces.append(dict(type="scatter", x=x, y=_values(g["value"]), name=_with_unit(g.iloc[0][f"name_{lang}"], g.iloc[0]["unit"], lang),
                            mode="lines+markers", line=dict(color=colour)))
         target = g.iloc[0]["target"]
         if target is not None and not pd.isna(target):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import dcc, html
 
-from cockpit.i18n import t
+from cockpit.i18n import CATALOGUE, t, unit
 from pages._widgets import fmt
 
 
@@ -26,18 +26,21 @@ def kpi_label(row: dict, lang: str) -> str:
 
 
 def unit_label(row: dict, lang: str) -> str:
-    return t(f"unit.{row['unit']}", lang) if row.get("unit") else ""
+    return unit(row.get("unit"), lang)
 
 
-def compare_label(row: dict, lang: str) -> str:
-    return t(row.get("compare_key") or "compare.custom", lang)
+def compare_label(row: dict, lang: str, short: bool = False) -> str:
+    """What the figure is compared with; ``short``: the big screen's tiles' form, where there is one."""
+    key = row.get("compare_key") or "compare.custom"
+    short_key = key.replace("compare.", "compare.short.", 1)
+    return t(short_key if short and short_key in CATALOGUE else key, lang)
 
 
-def trend_arrow(row: dict, lang: str) -> html.Span:
+def trend_arrow(row: dict, lang: str, big: bool = False) -> html.Span:
     """Arrow and change against what the view is compared with: green when better, red when worse,
     grey when neither; says why when there is nothing to compare."""
     value, prev = row.get("value"), row.get("previous")
-    vs = compare_label(row, lang)
+    vs = compare_label(row, lang, short=big)
     if row.get("kind") == "indicator" and row.get("previous_insufficient"):
         this_month_complete = not _missing(row.get("delivered")) and not _missing(row.get("expected")) \
             and int(row["delivered"]) >= int(row["expected"])
@@ -110,7 +113,7 @@ def kpi_card(row: dict, lang: str, link: str | None, *, big: bool = False) -> ht
     body = [
         html.Div(kpi_label(row, lang), className="kpi-label"),
         html.Div(main, className="kpi-main"),
-        html.Div([trend_arrow(row, lang), target_badge(row, lang)], className="kpi-foot"),
+        html.Div([trend_arrow(row, lang, big), target_badge(row, lang)], className="kpi-foot"),
         *[html.Div(n, className="kpi-basis") for n in _notes(row, lang, big)],
     ]
     cls = "kpi-card" + (" kpi-big" if big else "")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from dash import dash_table, html
+import plotly.graph_objects as go
+from dash import dash_table, dcc, html
 
 from cockpit.i18n import t
 
@@ -80,6 +81,15 @@ def record_rows(df: pd.DataFrame, lang: str) -> list[dict]:
     return rows
 
 
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+def figure_box(graph_id: str, figure: go.Figure, size: str) -> html.Div:
+    """A figure that follows its box: as wide as its panel, as tall as the ``fig-<size>`` class of
+    assets/cockpit.css says (trend, breakdown, area; taller on a 4K screen, lower on a phone)."""
+    return html.Div(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, figure=figure), className=f"fig-box fig-{size}")
+
+
 def notices(bad: list[str], lang: str) -> html.Div:
     if not bad:
         return html.Div()
@@ -92,8 +102,9 @@ def panel(title: str, body, *, extra=None, cls: str = "") -> html.Div:  # noqa: 
                      html.Div(body, className="panel-body")], className=f"panel {cls}")
 
 
+# a column keeps a readable width on a phone (the table then scrolls inside its panel, not the page)
 CELL = {"fontFamily": "inherit", "fontSize": "0.82rem", "textAlign": "left", "padding": "4px 8px",
-        "whiteSpace": "normal", "height": "auto"}
+        "whiteSpace": "normal", "height": "auto", "minWidth": "80px"}
 
 
 def timestamp(v) -> str:  # noqa: ANN001

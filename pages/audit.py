@@ -16,7 +16,7 @@ from pages._widgets import data_table, notices, panel, timestamp
 from queries.audit import audit_actions, audit_entries
 
 dash.register_page(__name__, path="/audit", title="基层智治驾驶舱 · 审计日志", nav="nav.audit", icon="journal-text",
-                   order=4)
+                   order=4, nav_group="admin")
 
 LIMIT = 500
 FIELDS = ("actor", "action", "from", "to")

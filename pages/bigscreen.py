@@ -11,7 +11,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
-from cockpit.i18n import t
+from cockpit.i18n import CATALOGUE, t
 from figures.charts import area_map, ranking_bar
 from pages._common import config, current_lang, engine, href, now
 from pages._access import allowed, denied_notice, guarded
@@ -23,7 +23,8 @@ from queries._base import reading
 from queries.departments import department_response_ranking
 from queries.filters import parse_filters
 
-dash.register_page(__name__, path="/", title="基层智治驾驶舱 · 大屏", nav="nav.bigscreen", icon="display", order=0)
+dash.register_page(__name__, path="/", title="基层智治驾驶舱 · 大屏", nav="nav.bigscreen", icon="display", order=0,
+                   nav_group="boards")
 
 BOARDS = ("party", "economy", "safety", "services")
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
@@ -45,20 +46,28 @@ def _board_panel(board: str, lang: str, df: pd.DataFrame | None, period: str) ->
     ], className=f"big-panel board-{board}", id=f"big-board-{board}")
 
 
+def short_label(key: str, lang: str, full: str) -> str:
+    """The short form ``key`` of a label on the big screen when the catalogue has one, else ``full``."""
+    return t(key, lang) if key in CATALOGUE else full
+
+
 def _event_list(df: pd.DataFrame, lang: str, time_col: str) -> html.Ul | html.Div:
     if df.empty:
         return html.Div(t("big.none_today" if time_col == "dispatched_at" else "empty", lang), className="big-empty")
+    today = time_col == "dispatched_at"  # today's orders: the time alone says when
     items = []
     for r in df.to_dict("records"):
+        category = r.get(f"category_{lang}") or r["category_code"]
         items.append(html.Li(dcc.Link([
-            html.Span(pd.Timestamp(r[time_col]).strftime("%m-%d %H:%M"), className="ev-time"),
-            html.Span(r.get(f"category_{lang}") or r["category_code"], className=f"ev-cat board-{r['board']}"),
+            html.Span(pd.Timestamp(r[time_col]).strftime("%H:%M" if today else "%m-%d %H:%M"), className="ev-time"),
+            html.Span(short_label(f"category.short.{r['category_code']}", lang, category),
+                      className=f"ev-cat board-{r['board']}", title=category),
             html.Span(r.get("title") or "", className="ev-title"),
             html.Span(r.get("grid_name") or "", className="ev-grid"),
             html.Span(t(f"status.{r['status']}", lang), className=f"ev-status st-{r['status']}"),
         ], href=href("/drill", {"board": r["board"], "village": r["village_code"], "grid": r["grid_code"],
                                 "period": config().get("app", "big_screen_period")}))))
-    return html.Ul(items, className="big-list")
+    return html.Ul(items, className="big-list" + (" big-list-today" if today else ""))
 
 
 def _content(lang: str) -> dict:
@@ -105,9 +114,10 @@ def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.
     kiosk_mode = kiosk == "1" or not allowed("board")  # the kiosk token shows the screen alone
     scope = current_scope()
     nav = [] if kiosk_mode else [
-        dcc.Link(t(f"board.{b}", lang), href=f"/board/{b}", className="big-nav-link") for b in BOARDS
-        if scope.allows_board(b)
-    ] + ([dcc.Link(t("nav.governance", lang), href="/governance", className="big-nav-link")] if allowed("governance")
+        dcc.Link(t(f"board.short.{b}", lang), href=f"/board/{b}", className="big-nav-link", title=t(f"board.{b}", lang))
+        for b in BOARDS if scope.allows_board(b)
+    ] + ([dcc.Link(t("nav.short.governance", lang), href="/governance", className="big-nav-link",
+                   title=t("nav.governance", lang))] if allowed("governance")
          else []) + [html.A(t("nav.language", lang), href="/?lang=" + ("en" if lang == "zh" else "zh"),
                             className="big-nav-link")]
     cfg = config()
@@ -117,13 +127,14 @@ def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.
                      className="big-brand"),
             html.Nav(nav, className="big-nav"),
             html.Div([html.Span(c.get("period", ""), className="big-period", id="big-period"),
-                      html.Span(t("big.updated", lang) + " "), html.Span(now().strftime("%Y-%m-%d %H:%M"), id="big-clock")],
+                      html.Span([t("big.updated", lang) + " ", html.Span(now().strftime("%Y-%m-%d %H:%M"), id="big-clock")],
+                                className="big-as-of")],
                      className="big-updated"),
         ], className="big-header"),
         html.Main([
             html.Section([html.Div(c["boards"][0], id="big-slot-party"), html.Div(c["boards"][1], id="big-slot-economy"),
                           html.Div([html.Div([html.Span(t("section.ranking", lang)),
-                                              html.Small(t("section.ranking_note", lang))], className="big-panel-title"),
+                                              html.Small(t("big.ranking_note", lang), title=t("section.ranking_note", lang))], className="big-panel-title"),
                                     dcc.Graph(id="big-ranking", figure=c["ranking"], config=GRAPH_CONFIG, className="big-graph big-rank")],
                                    className="big-panel")], className="big-col big-left"),
             html.Section([
@@ -146,7 +157,7 @@ def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.
         dcc.Location(id="big-go", refresh="callback-nav"),
         dcc.Interval(id="big-refresh", interval=int(cfg.get("app", "refresh_seconds")) * 1000),
         html.Div(id="big-reload", **{"data-reload-minutes": str(cfg.get("app", "reload_minutes"))}),
-    ], className="bigscreen" + (" kiosk" if kiosk_mode else ""))
+    ], className=f"bigscreen lang-{lang}" + (" kiosk" if kiosk_mode else ""), lang=lang)
 
 
 @dash.callback(

@@ -18,15 +18,13 @@ from pages._records import first_page
 from pages._scope import current_scope
 from pages._filters import filter_bar, filters_href, resolve_filters
 from pages._kpi_card import kpi_card
-from pages._widgets import notices, panel, records_table
+from pages._widgets import figure_box, notices, panel, records_table
 from queries import events, kpis
 from queries._base import reading
 from queries.indicators import indicator_series, of_board
 
 dash.register_page(__name__, path_template="/board/<board>", path="/board/safety", title="基层智治驾驶舱 · 板块",
-                   nav="nav.boards", icon="columns-gap", order=1)
-
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+                   nav="nav.boards", icon="columns-gap", order=1, nav_group="boards")
 
 
 def layout(board: str | None = None, lang: str | None = None, **query: str) -> html.Div:
@@ -55,20 +53,17 @@ def layout(board: str | None = None, lang: str | None = None, **query: str) -> h
         dcc.Location(id="board-go", refresh="callback-nav"),
         html.Div(cards or html.Div(t("empty", lang)), className=f"kpi-row board-{f.board}", id="board-kpis"),
         html.Div([
-            html.Div(panel(t("section.trend", lang), dcc.Graph(id="board-trend", config=GRAPH_CONFIG, style={"height": "300px"},
-                     figure=event_trend(trend, lang=lang, unit=unit))), className="col-lg-6"),
-            html.Div(panel(t("section.indicator_trend", lang), dcc.Graph(id="board-indicators", config=GRAPH_CONFIG, style={"height": "300px"},
-                     figure=indicator_trend(series if series is not None else pd.DataFrame(), lang=lang))), className="col-lg-6"),
-        ], className="row"),
-        html.Div([
-            html.Div(panel(t("section.by_area", lang), dcc.Graph(id="board-by-area", config=GRAPH_CONFIG, style={"height": "340px"},
-                     figure=breakdown_bar(by_area["name"].tolist(), by_area["n_reported"].tolist(), by_area["code"].tolist(),
-                                          lang=lang, highlight=by_area["n_open"].tolist())),
-                           extra=html.Small(t("drill.hint", lang), className="panel-note")), className="col-lg-6"),
-            html.Div(panel(t("section.by_category", lang), dcc.Graph(id="board-by-category", config=GRAPH_CONFIG, style={"height": "340px"},
-                     figure=breakdown_bar([name(r, lang) for r in by_cat.to_dict("records")], by_cat["n_reported"].tolist(),
-                                          by_cat["code"].tolist(), lang=lang, highlight=by_cat["n_open"].tolist()))), className="col-lg-6"),
-        ], className="row"),
+            panel(t("section.trend", lang), figure_box("board-trend", event_trend(trend, lang=lang, unit=unit), "trend")),
+            panel(t("section.indicator_trend", lang), figure_box(
+                "board-indicators", indicator_trend(series if series is not None else pd.DataFrame(), lang=lang), "trend")),
+            panel(t("section.by_area", lang), figure_box("board-by-area", breakdown_bar(
+                by_area["name"].tolist(), by_area["n_reported"].tolist(), by_area["code"].tolist(), lang=lang,
+                highlight=by_area["n_open"].tolist()), "breakdown"),
+                  extra=html.Small(t("drill.hint", lang), className="panel-note")),
+            panel(t("section.by_category", lang), figure_box("board-by-category", breakdown_bar(
+                [name(r, lang) for r in by_cat.to_dict("records")], by_cat["n_reported"].tolist(), by_cat["code"].tolist(),
+                lang=lang, highlight=by_cat["n_open"].tolist()), "breakdown")),
+        ], className="chart-grid chart-grid-4"),
         panel(t("section.records", lang), records_table(records, lang, table_id="board-records", total=n_records),
               extra=html.Div([html.Small(t("section.records_note", lang), className="panel-note me-2"),
                               export_button("board", lang)], className="d-flex align-items-center")),

@@ -18,14 +18,13 @@ from pages._records import first_page
 from pages._people import care_panel
 from pages._scope import current_scope
 from pages._kpi_card import kpi_card
-from pages._widgets import notices, panel, records_table
+from pages._widgets import figure_box, notices, panel, records_table
 from pages.bigscreen import clicked_code
 from pages._filters import filter_bar, filters_href, resolve_filters
 from queries import areas, events, kpis
 
-dash.register_page(__name__, path="/drill", title="基层智治驾驶舱 · 下钻", nav="nav.drill", icon="diagram-3", order=2)
-
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+dash.register_page(__name__, path="/drill", title="基层智治驾驶舱 · 下钻", nav="nav.drill", icon="diagram-3", order=2,
+                   nav_group="drill")
 
 
 def layout(lang: str | None = None, **query: str) -> html.Div:
@@ -68,13 +67,12 @@ def layout(lang: str | None = None, **query: str) -> html.Div:
         shapes = areas.map_shapes(db, scope, here, board=f.board)
         by_area = events.events_by_area(db, scope, f)
         body.append(html.Div([
-            html.Div(panel(t("section.map", lang), dcc.Graph(id="drill-map", config=GRAPH_CONFIG, style={"height": "420px"},
-                                                            figure=area_map(shapes, lang=lang)),
-                           extra=html.Small(t("drill.hint", lang), className="panel-note")), className="col-lg-6"),
-            html.Div(panel(t("section.by_area", lang), dcc.Graph(id="drill-bars", config=GRAPH_CONFIG, style={"height": "420px"},
-                     figure=breakdown_bar(by_area["name"].tolist(), by_area["n_reported"].tolist(), by_area["code"].tolist(),
-                                          lang=lang, highlight=by_area["n_open"].tolist()))), className="col-lg-6"),
-        ], className="row"))
+            panel(t("section.map", lang), figure_box("drill-map", area_map(shapes, lang=lang), "area"),
+                  extra=html.Small(t("drill.hint", lang), className="panel-note")),
+            panel(t("section.by_area", lang), figure_box("drill-bars", breakdown_bar(
+                by_area["name"].tolist(), by_area["n_reported"].tolist(), by_area["code"].tolist(), lang=lang,
+                highlight=by_area["n_open"].tolist()), "area")),
+        ], className="chart-grid"))
         body.append(dcc.Store(id="drill-map-codes", data=[c for c, r in zip(shapes["code"], shapes["ring"]) if r]))
     records, n_records = first_page(db, scope, f)
     body.append(panel(t("drill.records_of", lang, name=crumbs[-1]["name"] if crumbs else ""),

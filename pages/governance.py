@@ -16,7 +16,7 @@ from pages._widgets import data_table, notices, panel, timestamp
 from queries import governance as gq
 
 dash.register_page(__name__, path="/governance", title="基层智治驾驶舱 · 数据治理", nav="nav.governance",
-                   icon="database-check", order=3)
+                   icon="database-check", order=3, nav_group="admin")
 
 DEPARTMENT_NAMES = {d.code: {"zh": d.name_zh, "en": d.name_en} for d in DEPARTMENTS}
 def sources_rows(lang: str) -> list[dict]:

@@ -30,6 +30,7 @@ from cockpit.auth.audit import audit
 from cockpit.auth.production import check_production, is_production
 from cockpit.auth.ratelimit import Limits, record_result, reserve_attempt
 from cockpit.auth.refusals import audit_refusal
+from cockpit.auth.roles import landing_path
 from cockpit.auth.sessions import SessionPolicy, check_session, end_session, start_session
 from cockpit.auth.users import KIOSK_USER, User, change_own_password, check_login, get_user_by_id, mark_login, \
     normalise_username, UserError
@@ -272,7 +273,8 @@ def _login() -> flask.Response:
     lang = _lang()
     if flask.request.method == "GET":
         if current_user() is not None and current_user().role != KIOSK_USER.role:
-            return flask.redirect(_safe_next(flask.request.args.get("next")))
+            target = _safe_next(flask.request.args.get("next"))
+            return flask.redirect(landing_path(current_user()) if target == "/" else target)
         notice = (strings.t("auth.expired", lang) if flask.request.args.get("expired")
                   else strings.t("auth.logged_out", lang) if flask.request.args.get("logged_out") else None)
         return _render("login.html", "auth.title", action="/login" + (f"?lang={lang}" if flask.request.args.get("lang") else ""),
@@ -315,7 +317,9 @@ def _login() -> flask.Response:
     flask.session.clear()  # a fresh session and CSRF token on every login
     flask.session.update(sid=session_id, csrf=csrf.new_token())
     flask.session.permanent = True
-    return flask.redirect("/password" if user.must_change_password else next_url)
+    if user.must_change_password:
+        return flask.redirect("/password")
+    return flask.redirect(landing_path(user) if next_url == "/" else next_url)  # a deep link wins
 
 
 def _logout() -> flask.Response:
@@ -350,7 +354,7 @@ def _password() -> flask.Response:
                                 ip=request_ip())
     except UserError as exc:
         return _render("password.html", "auth.change_password", 400, error=str(exc), notice=notice)
-    return flask.redirect("/")
+    return flask.redirect(landing_path(user))
 
 
 def _healthz() -> flask.Response:

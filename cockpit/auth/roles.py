@@ -8,6 +8,7 @@ ID and phone numbers stay masked for every role.
 from __future__ import annotations
 
 from typing import Protocol
+from urllib.parse import urlencode
 
 from cockpit.scope import Scope
 
@@ -77,3 +78,26 @@ def scope_for(user: Account | None) -> Scope:
 def can(user: Account | None, permission: str) -> bool:
     """True if ``user``'s role grants ``permission`` (see ``PERMISSIONS``)."""
     return user is not None and not user.disabled and permission in PERMISSIONS.get(user.role, frozenset())
+
+
+def landing_path(user: Account | None) -> str:
+    """Where a role lands after signing in without a deep link (a ``next`` other than ``/``).
+
+    Leader and operator: the big screen (the operator's warning queue once it exists). Board head:
+    their board. Grid worker: the drill-down of their first grid (their orders once they exist).
+    Department liaison: the drill-down, which their scope limits to their department's categories
+    across every board (a department's categories span boards, so no single board is theirs).
+    Administrator: data governance. Anyone else: the big screen.
+    """
+    if user is None:
+        return "/"
+    if user.role == BOARD_HEAD and user.board:
+        return f"/board/{user.board}"
+    if user.role == GRID_WORKER and user.grid_codes:
+        grid = user.grid_codes[0]  # a grid code starts with its village's 12 digits
+        return "/drill?" + urlencode({"village": grid[:12], "grid": grid})
+    if user.role == DEPARTMENT_LIAISON:
+        return "/drill"
+    if user.role == ADMIN:
+        return "/governance"
+    return "/"
