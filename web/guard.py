@@ -39,7 +39,7 @@ from cockpit import i18n
 from cockpit.i18n import normalise
 from cockpit.clock import now as clock_now
 from web import login_strings as strings
-from web.privacy_filter import mask_response
+from web.privacy_filter import install_privacy_filter
 from web.request import EXTENSION, AuthState, auth_state as _state, current_user, request_ip
 from web.security_headers import add_security_headers, frame_ancestors
 
@@ -91,7 +91,7 @@ def install(server: flask.Flask, config: Config, engine: Engine, *,
     # Run before anything else the server registered (Dash's own hooks included).
     server.before_request_funcs.setdefault(None, []).insert(0, _guard)
     server.after_request(_after)  # CSRF cookie and security headers
-    server.after_request(mask_response)  # the privacy filter (after_request functions run in reverse order)
+    install_privacy_filter(server)  # the privacy filter (after_request functions run in reverse order)
     for rule, view, methods in (
         ("/login", _login, ["GET", "POST"]),
         ("/logout", _logout, ["GET", "POST"]),

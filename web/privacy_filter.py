@@ -159,7 +159,7 @@ def mask_response(response: flask.Response) -> flask.Response:
 
 
 # The web server's own log lines are masked too: a request line carries its URL parameters. Set
-# when this module is imported (``web.guard`` installs ``mask_response`` from it), before any request.
+# when this module is imported, before any request (``install_privacy_filter`` adds the app's own logger).
 SERVER_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 for _name in SERVER_LOGGERS:
     masked_logger(_name)
