@@ -1,5 +1,5 @@
 """``python -m cockpit <command>``: demo sources, simulation, ETL, migrations, scheduler, web server,
-configuration check, users. Every command loads the configuration (``--config`` or ``COCKPIT_CONFIG``,
+configuration check, warning rules and warnings (``cockpit.warnings.cli``), users. Every command loads the configuration (``--config`` or ``COCKPIT_CONFIG``,
 then environment overrides); a configuration mistake prints its file, key and fix and exits 2.
 
 Every command that lists or reports takes ``--json``: one function builds its rows, one printer
@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from cockpit.cli_output import JSON_HELP, fail, iso_time, print_json, wants_json
+from cockpit.cli_output import JSON_HELP, fail, iso_time, print_json, require_migrated, wants_json
 from cockpit.config import ROOT, Config, ConfigError, load_config
 from cockpit import clock
 
@@ -56,13 +56,7 @@ def _stop_on_signals() -> threading.Event:
 
 
 def _require_migrated(config: Config, args: argparse.Namespace) -> int | None:
-    from cockpit.scheduler import WarehouseNotReady, check_migrated
-
-    try:
-        check_migrated(config.warehouse_url)
-    except WarehouseNotReady as exc:
-        return fail(args, str(exc))
-    return None
+    return require_migrated(args, config.warehouse_url)
 
 
 # ---------------------------------------------------------------- demo-sources, simulate
@@ -457,6 +451,9 @@ def build_parser() -> argparse.ArgumentParser:
                        '"target", "interval_minutes", "enabled", "reads_from", "present"}]}; a mistake (exit 2): '
                        '{"error", "file", "key", "fix"}')
 
+    from cockpit.warnings.cli import register as register_warnings
+
+    register_warnings(sub, command)
     try:  # user accounts, when the access-control module is installed
         from cockpit.auth.cli import register
     except ImportError:

@@ -40,3 +40,14 @@ def fail(args: argparse.Namespace, message: str, code: int = 1, **fields: Any) -
     if wants_json(args):
         print_json({"error": message, **fields})
     return code
+
+
+def require_migrated(args: argparse.Namespace, url: str) -> int | None:
+    """An exit code (the message printed) if the warehouse at ``url`` is not at the migration head, else None."""
+    from cockpit.scheduler import WarehouseNotReady, check_migrated
+
+    try:
+        check_migrated(url)
+    except WarehouseNotReady as exc:
+        return fail(args, str(exc))
+    return None

@@ -59,6 +59,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "report_hour": 7,
         "report_minute": 30,
         "misfire_grace_seconds": 300,
+        "escalation_minutes": 5,  # how often silences expire and unacknowledged warnings escalate, between loads
         "lock_file": "{var}/scheduler.lock",
     },
     "demo": {"sources_dir": "{var}/sources", "seed": 20261126, "scale": "town", "simulate_interval_seconds": 20},
@@ -126,6 +127,7 @@ class Config:
     settings: dict[str, dict[str, Any]]
     sources: dict[str, SourceConfig]
     kpis: KpiSettings = DEFAULT_SETTINGS  # each board's metrics, targets and minimum samples ([kpis])
+    rules: Any = None  # the warning rules ([rules]): a cockpit.warnings.rules.RuleSettings
 
     def get(self, section: str, key: str) -> Any:
         return self.settings[section][key]
@@ -221,6 +223,7 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     data = _read_toml(file)
     includes = data.pop("include", [])
     kpi_block = data.pop("kpis", {})
+    rules_block = data.pop("rules", {})
     raw_sources: dict[str, tuple[Path, Any]] = {}
     for name, block in (data.pop("sources", {}) or {}).items():
         raw_sources[name] = (file, block)
@@ -246,7 +249,7 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     for section, keys in data.items():
         if section not in DEFAULTS:
             raise ConfigError(file, section, "unknown section",
-                              "remove it or use one of: " + ", ".join(sorted(DEFAULTS)) + ", kpis, sources, include")
+                              "remove it or use one of: " + ", ".join(sorted(DEFAULTS)) + ", kpis, rules, sources, include")
         if not isinstance(keys, dict):
             raise ConfigError(file, section, "expected a table", f"write it as [{section}]")
         for key in keys:
@@ -289,8 +292,21 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     except KpiSettingsError as exc:
         raise ConfigError(file, exc.key, exc.problem, exc.fix) from None
 
+    rules = _rules(file, rules_block)
     sources = {name: _source(name, block, f, placeholders) for name, (f, block) in raw_sources.items()}
-    return Config(file=file, settings=settings, sources=sources, kpis=kpis)
+    return Config(file=file, settings=settings, sources=sources, kpis=kpis, rules=rules)
+
+
+def _rules(file: Path, block: Any) -> Any:
+    """``[rules]``: the warning rules, the defaults changed and extended by it (``cockpit.warnings.rules``)."""
+    from cockpit.warnings.rules import RuleSettingsError, rules_from
+
+    if not isinstance(block, dict):
+        raise ConfigError(file, "rules", "expected a table", "write it as [rules]")
+    try:
+        return rules_from(block)
+    except RuleSettingsError as exc:
+        raise ConfigError(file, exc.key, exc.problem, exc.fix) from None
 
 
 def _source(name: str, block: Any, file: Path, placeholders: dict[str, str]) -> SourceConfig:

@@ -152,6 +152,7 @@ SENSOR_METRICS: dict[str, tuple[str, str, str]] = {
     "pm10": ("PM10", "PM10", "µg/m³"),
     "aqi": ("空气质量指数", "AQI", ""),
     "water_class": ("水质类别", "Water quality class", "类"),
+    "water_target_class": ("水质目标类别", "Water quality target class", "类"),
     "water_litres": ("用水量", "Water use", "L"),
     "door_opens": ("门磁开合次数", "Door openings", "次"),
     "fire_risk": ("森林火险等级", "Forest-fire risk level", "级"),
@@ -163,6 +164,7 @@ SENSOR_OWNERS: dict[str, tuple[str, str]] = {
     "pm10": ("economy", "ecology"),
     "aqi": ("economy", "ecology"),
     "water_class": ("economy", "ecology"),
+    "water_target_class": ("economy", "ecology"),
     "fire_risk": ("economy", "emergency"),
     "water_litres": ("services", "civil_affairs"),  # home sensors of the elderly living alone
     "door_opens": ("services", "civil_affairs"),

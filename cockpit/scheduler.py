@@ -2,7 +2,8 @@
 
 Jobs: one incremental ETL job per enabled source (its ``interval_minutes``; first runs at start, a
 second apart in declaration order, so a restart catches up and areas load before what refers to them), a daily full reconciliation, and the weekly job (Monday 07:30 by default) that
-calls the ``cockpit.hooks.WEEKLY`` hooks. Rules and aggregates run as after-load hooks inside the ETL.
+calls the ``cockpit.hooks.WEEKLY`` hooks. Rules and aggregates run as after-load hooks inside the ETL;
+between loads, the escalation job expires silences and escalates unacknowledged warnings.
 
 ``run_scheduler(config)`` takes the single-instance lock, checks the warehouse is migrated, marks runs
 left 'running' by a dead process as abandoned, and runs until SIGTERM/SIGINT; then it sets the stop
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 FULL_RECONCILE_JOB = "etl-full-reconcile"
 WEEKLY_JOB = "weekly-report"
 HOUSEKEEPING_JOB = "housekeeping"
+ESCALATION_JOB = "warnings-escalation"
 PG_ETL_THREADS = 4  # PostgreSQL takes concurrent writers; SQLite allows one
 
 
@@ -90,6 +92,18 @@ def run_housekeeping(config: Config, engine: Engine, stop: threading.Event) -> i
     return n
 
 
+def run_escalation(config: Config, engine: Engine, stop: threading.Event) -> None:
+    """Expire silences and escalate unacknowledged warnings (the rules pass after each load does it
+    too; this keeps the SLA when no source has loaded for a while)."""
+    if stop.is_set():
+        return
+    from cockpit.warnings.engine import housekeep
+
+    out = housekeep(engine, config)
+    if out.escalated or out.silenced or out.unsilenced:
+        log.info("warnings: escalated %s, silenced %s, unsilenced %s", out.escalated, out.silenced, out.unsilenced)
+
+
 def build_scheduler(config: Config, engine: Engine, stop: threading.Event) -> BlockingScheduler:
     """The scheduler with every job added, not started."""
     threads = 1 if engine.dialect.name == "sqlite" else PG_ETL_THREADS
@@ -123,6 +137,11 @@ def build_scheduler(config: Config, engine: Engine, stop: threading.Event) -> Bl
         CronTrigger(day_of_week=sc["report_day_of_week"], hour=sc["report_hour"], minute=sc["report_minute"],
                     timezone=clock.zone()),
         args=(config, engine, stop), id=WEEKLY_JOB, name="weekly meeting report", **options,
+    )
+    sched.add_job(
+        _guarded(ESCALATION_JOB, run_escalation), IntervalTrigger(minutes=int(sc["escalation_minutes"])),
+        args=(config, engine, stop), id=ESCALATION_JOB,
+        name=f"warnings: silences and escalation every {sc['escalation_minutes']} min", **options,
     )
     sched.add_job(
         _guarded(HOUSEKEEPING_JOB, run_housekeeping), CronTrigger(hour=3, minute=40, timezone=clock.zone()),

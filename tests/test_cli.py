@@ -22,17 +22,18 @@ import pytest
 
 from cockpit.config import ROOT
 from cockpit.warehouse import migrate
-from tiny_source import make_source, source_block
+from tests.tiny_source import make_source, source_block
 
 COMMANDS = [
     [], ["demo-sources"], ["simulate"], ["etl"], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"],
     ["db", "rebuild-aggregates"], ["scheduler"], ["serve"], ["kpis"], ["config"], ["config", "check"],
-    ["users"], ["users", "list"],
+    ["users"], ["users", "list"], ["rules"], ["warnings"], ["warnings", "list"], ["warnings", "show"],
 ]
 # every command that lists or reports, and so takes --json
 JSON_COMMANDS = [
     ["demo-sources"], ["simulate"], ["etl"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"],
-    ["db", "rebuild-aggregates"], ["kpis"], ["config", "check"], ["users", "list"],
+    ["db", "rebuild-aggregates"], ["kpis"], ["config", "check"], ["users", "list"], ["rules"], ["warnings", "list"],
+    ["warnings", "show"],
 ]
 PINNED = "2026-11-18T10:30:00"
 

@@ -21,10 +21,10 @@ from sqlalchemy import create_engine, text
 
 from cockpit.config import ROOT, Config, load_config
 from cockpit.processes import AlreadyRunning, SingleInstance
-from cockpit.scheduler import FULL_RECONCILE_JOB, HOUSEKEEPING_JOB, WEEKLY_JOB, _guarded, build_scheduler, run_etl, \
+from cockpit.scheduler import ESCALATION_JOB, FULL_RECONCILE_JOB, HOUSEKEEPING_JOB, WEEKLY_JOB, _guarded, build_scheduler, run_etl, \
     run_housekeeping
 from cockpit.warehouse.db import engine_for
-from tiny_source import make_source, source_block
+from tests.tiny_source import make_source, source_block
 
 
 def write_config(tmp_path: Path, warehouse_url: str, sources: str, extra: str = "") -> Path:
@@ -73,7 +73,9 @@ def test_housekeeping_prunes_old_login_attempts_and_counters(config: Config) -> 
 def test_one_interval_job_per_enabled_source(config: Config) -> None:
     sched = build_scheduler(config, engine_for(config.warehouse_url), threading.Event())
     jobs = {j.id: j for j in sched.get_jobs()}
-    assert set(jobs) == {"etl:air_fast", "etl:air_slow", FULL_RECONCILE_JOB, WEEKLY_JOB, HOUSEKEEPING_JOB}
+    assert set(jobs) == {"etl:air_fast", "etl:air_slow", FULL_RECONCILE_JOB, WEEKLY_JOB, HOUSEKEEPING_JOB, ESCALATION_JOB}
+    assert isinstance(jobs[ESCALATION_JOB].trigger, IntervalTrigger)
+    assert jobs[ESCALATION_JOB].trigger.interval == timedelta(minutes=config.get("scheduler", "escalation_minutes"))
     for name, minutes in (("air_fast", 5), ("air_slow", 60)):
         job = jobs[f"etl:{name}"]
         assert isinstance(job.trigger, IntervalTrigger)

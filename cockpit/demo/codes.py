@@ -107,3 +107,11 @@ SERVICE_CHANNEL = {"1": "online", "2": "walk_in"}
 SERVICE_STATUS = {"受理": "accepted", "办理中": "processing", "办结": "completed", "退回": "rejected"}
 AREA_LEVEL = {"1": "county", "2": "township", "3": "village", "4": "grid"}
 GENDER = {"1": "M", "2": "F"}
+
+# 组织部 干部家庭成员申报: 称谓 -> unified relation
+CADRE_RELATION = {"01": "spouse", "02": "parent", "03": "parent", "04": "child", "05": "child", "06": "sibling",
+                  "07": "sibling", "08": "in_law"}  # 配偶 父亲 母亲 儿子 女儿 兄弟 姐妹 配偶父母
+RELATION_ZH = {"01": "配偶", "02": "父亲", "03": "母亲", "04": "儿子", "05": "女儿", "06": "兄弟", "07": "姐妹", "08": "配偶父母"}
+
+# 民政 社会救助资金发放: 救助类别 -> person tag
+SUBSIDY_KIND = {"DB": "dibao", "TK": "tekun"}

@@ -119,6 +119,12 @@ def hotline(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[Ta
                 n += 1
                 td.protected.add(len(td.rows))
                 td.rows.append(hotline_row(w, c.rng, n, t, at, c.hotline_category, c.grid, caller=c.phone))
+        prng = random.Random(w.seed * 100 + 95 + t)
+        planted = hot_spot_reports(w, t)["hotline"] + [r for _, reports, _ in many_doors(w, t) for r in reports]
+        for r in planted:
+            n += 1
+            td.protected.add(len(td.rows))
+            td.rows.append(hotline_row(w, prng, n, t, r.at, r.category, r.grid, caller=r.phone))
     plans = [address_plan(td, "address", rng), Plan("unknown_code", "category_code", "Z9901"),
              Plan("bad_number", "satisfaction"), Plan("missing_value", "created_at"), Plan("duplicate", None)]
     return td, plans
@@ -157,6 +163,70 @@ def repeat_callers(w: World, t: int) -> list[RepeatCaller]:
     return out
 
 
+# ---------------------------------------------------------------------- planted complaint patterns
+HOT_SPOT_GRID = 17  # (index among the township's grids) the noise hot spot: 5 hotline callers, 2 grid reports
+POLLUTION_GRID = 63  # a second, smaller spot: pollution, through 12345 and 信访
+
+
+@dataclass
+class Planted:
+    """One planted report: its time, the reporter (a phone number, or a resident for 信访), category
+    (in the source's own codes) and grid."""
+
+    at: datetime
+    category: str
+    grid: Area
+    phone: str | None = None
+    person: int | None = None
+
+
+def hot_spot_reports(w: World, t: int) -> dict[str, list[Planted]]:
+    """Reports that make the prominent-issue rule fire, by source: two 110 callers about the noise hot
+    spot (with its five 12345 callers: 7 reporters, three channels: red), and a pollution spot of two
+    12345 callers and two petitioners living in the grid (4 reporters, two channels: orange)."""
+    rng = random.Random(w.seed * 100 + 80 + t)
+    noise = w.map.grids_of(t)[HOT_SPOT_GRID]
+    dirty = w.map.grids_of(t)[POLLUTION_GRID]
+    out: dict[str, list[Planted]] = {"police": [], "hotline": [], "petition": []}
+    for d in (2.4, 1.3):
+        out["police"].append(Planted(_night(w.end - timedelta(days=d), rng), "070100", noise, phone(rng)))
+    for d in (4.2, 2.6):
+        out["hotline"].append(Planted(_day(w.end - timedelta(days=d), rng), "A0102", dirty, phone(rng)))
+    residents = [i for i in w.town_persons[t] if w.persons[i].grid.code == dirty.code
+                 and (w.end.date() - w.persons[i].birth).days > 25 * 365]
+    for d, i in zip((3.5, 1.8), rng.sample(residents, 2)):
+        out["petition"].append(Planted(_day(w.end - timedelta(days=d), rng), "04", dirty, person=i))
+    return out
+
+
+MANY_DOORS = (  # per visitor: 12345 categories (three departments) and a 110 call (a fourth)
+    (("D0601", "D0101", "B0101"), "040100"),  # relief (民政), wages (人社), road (城管); dispute (司法)
+    (("C0101", "B0102", "D0301"), "050100"),  # consumer (市场监管), utility (发改), school (教育); fraud (公安)
+)
+
+
+def many_doors(w: World, t: int) -> list[tuple[int, list[Planted], Planted]]:
+    """Residents who, within the last four weeks, call 12345 about three matters of three departments
+    and 110 about a fourth, all from their own phone: (person, hotline reports, police report)."""
+    rng = random.Random(w.seed * 100 + 85 + t)
+    adults = [i for i in w.town_persons[t] if 30 * 365 < (w.end.date() - w.persons[i].birth).days < 70 * 365]
+    out = []
+    for (hot, pol), i in zip(MANY_DOORS, rng.sample(adults, len(MANY_DOORS))):
+        p = w.persons[i]
+        days = sorted(rng.uniform(1, min(26, w.scale.days - 1)) for _ in range(4))
+        reports = [Planted(_day(w.end - timedelta(days=d), rng), c, p.grid, p.phone) for d, c in zip(days, hot)]
+        out.append((i, reports, Planted(_day(w.end - timedelta(days=days[3]), rng), pol, p.grid, p.phone)))
+    return out
+
+
+def _day(d: datetime, rng: random.Random) -> datetime:
+    return d.replace(hour=rng.randrange(8, 18), minute=rng.randrange(60), second=rng.randrange(60), microsecond=0)
+
+
+def _night(d: datetime, rng: random.Random) -> datetime:
+    return d.replace(hour=rng.choice((21, 22, 23)), minute=rng.randrange(60), second=rng.randrange(60), microsecond=0)
+
+
 # ---------------------------------------------------------------------- 110 incidents
 POLICE_COLUMNS = [C("xh", "INTEGER"), C("jjdbh"), C("bjsj", "INTEGER", "epoch"), C("jqlb"), C("wgbm"), C("bjrdh"),
                   C("jqzt"), C("pjsj", "INTEGER", "epoch"), C("ddsj", "INTEGER", "epoch"), C("cjsj", "INTEGER", "epoch"),
@@ -190,6 +260,11 @@ def police(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[Tab
             n += 1
             td.protected.add(len(td.rows))
             td.rows.append(police_row(w, c.rng, n, t, c.police_at, cat=c.police_category, grid=c.grid, caller=c.phone))
+        prng = random.Random(w.seed * 100 + 96 + t)
+        for r in hot_spot_reports(w, t)["police"] + [r for _, _, r in many_doors(w, t)]:
+            n += 1
+            td.protected.add(len(td.rows))
+            td.rows.append(police_row(w, prng, n, t, r.at, cat=r.category, grid=r.grid, caller=r.phone))
     plans = [grid_plan(td, "wgbm"), Plan("unknown_code", "jqlb", "990100"), Plan("missing_value", "bjsj"),
              Plan("duplicate", None)]
     return td, plans
@@ -244,13 +319,15 @@ PETITION_STEPS = [(24, 72), (24, 120), (24, 96), (72, 600)]
 
 
 def petition_row(w: World, rng: random.Random, n: int, t: int, at: datetime, village: str | None = None,
-                 until: datetime | None = None) -> list:
+                 until: datetime | None = None, person: int | None = None, cat: str | None = None) -> list:
     members = w.town_persons[t]
-    while True:
+    while person is None:
         p = w.persons[rng.choice(members)]
         if (w.end.date() - p.birth).days > 18 * 365 and (village is None or p.grid.parent == village):
             break
-    cat = weighted(rng, codes.PETITION_CATEGORY)
+    else:
+        p = w.persons[person]
+    cat = cat or weighted(rng, codes.PETITION_CATEGORY)
     _, content = _text(rng, codes.PETITION_CATEGORY[cat][0], f"{p.grid.village}{p.grid.seq}组")
     at = at.replace(second=0)
     stages = [s.replace(second=0) if s else None for s in w.lifecycle(rng, at, PETITION_STEPS, until)]
@@ -276,6 +353,12 @@ def petition(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[T
             n += 1
             td.protected.add(len(td.rows))
             td.rows.append(petition_row(w, rng, n, t, w.end - timedelta(days=6 - j * 0.7, hours=rng.uniform(1, 8)), village))
+    for t in range(w.scale.townships):
+        prng = random.Random(w.seed * 100 + 97 + t)
+        for r in hot_spot_reports(w, t)["petition"]:
+            n += 1
+            td.protected.add(len(td.rows))
+            td.rows.append(petition_row(w, prng, n, t, r.at, person=r.person, cat=r.category))
     plans = [Plan("invalid_id_number", "xfrsfzh"), Plan("bad_date", "slsj"), address_plan(td, "wtsd", rng),
              Plan("unknown_code", "nrfl", "99")]
     return td, plans

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cockpit.demo import events, readings, registry, services
+from cockpit.demo import events, oversight, readings, registry, services
 from cockpit.demo.defects import inject, source_decls, sources_of
 from cockpit.demo.store import TableData, format_rows, write_csv, write_sql
 from cockpit import clock
@@ -20,11 +20,11 @@ MANIFEST = "manifest.json"
 
 # (table builder, seed offset); builders return (TableData, plans)
 BUILDERS = [
-    (registry.persons, 2), (registry.tags, 3), (registry.enterprises, 4),
+    (registry.persons, 2), (oversight.tags, 3), (registry.enterprises, 4),
     (events.hotline, 10), (events.police, 11), (events.camera, 12), (events.petition, 13), (events.urban, 14),
     (events.grid_reports, 15), (readings.air, 20), (readings.water, 21), (readings.elderly, 22),
     (services.stats, 30), (services.org, 31), (services.services_ind, 32), (services.inspections, 33),
-    (services.hazards, 34),
+    (services.hazards, 34), (oversight.cadre_register, 35), (oversight.subsidies, 23),
 ]
 
 
@@ -72,7 +72,7 @@ def generate(out_dir: Path, *, scale: str = "town", seed: int = 20261126, now: d
     for build, offset in BUILDERS:
         rng = random.Random(seed * 100 + offset)
         nrng = np.random.default_rng([seed, offset])
-        td, plans = build(world, rng, nrng) if build not in (registry.persons, registry.tags, registry.enterprises) \
+        td, plans = build(world, rng, nrng) if build not in (registry.persons, oversight.tags, registry.enterprises) \
             else build(world, rng)
         finish(td, plans, rng)
     rng = random.Random(seed * 100 + 40)

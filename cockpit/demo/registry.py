@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from cockpit.demo import codes
 from cockpit.demo.defects import Plan
@@ -82,10 +83,23 @@ def persons(w: World, rng: random.Random) -> tuple[TableData, list[Plan]]:
     return td, plans
 
 
-def tags(w: World, rng: random.Random) -> tuple[TableData, list[Plan]]:
-    td = TableData("civil_affairs", "mz_dx", [
-        C("dxid", "INTEGER"), C("bsm"), C("sfzh"), C("xm"), C("lb"), C("ksrq", fmt="date"), C("jsrq", fmt="date"),
-        C("jzdz"), C("gxsj", fmt="iso")], pk=("dxid",), unique="bsm", replication="gxsj")
+TAGS_SEED_OFFSET = 3  # the generator seeds the tags builder with seed * 100 + 3
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    """One 民政 object: a person (index into ``World.persons``) with a civil-affairs code (``codes.CIVIL_TAG``)."""
+
+    person: int
+    code: str
+    since: date
+    until: date | None
+    mark: str  # 标识码 (bsm)
+    updated: datetime
+
+
+def tag_records(w: World, rng: random.Random) -> list[TagRecord]:
+    """The 民政 objects as drawn from ``rng`` (the tags builder's generator)."""
     today = w.end.date()
     picks: list[tuple[int, str]] = [(i, "03") for i in w.elderly]
     for t, members in enumerate(w.town_persons):
@@ -94,8 +108,8 @@ def tags(w: World, rng: random.Random) -> tuple[TableData, list[Plan]]:
         n1, n2 = int(len(members) * 0.011), int(len(members) * 0.002)
         picks += [(i, "01") for i in sample[:n1]] + [(i, "02") for i in sample[n1:n1 + n2]]
         picks += [(i, "04") for i in sample[n1 + n2:]]
-    for k, (i, lb) in enumerate(picks):
-        p = w.persons[i]
+    out = []
+    for i, lb in picks:
         since = today - timedelta(days=rng.randrange(20, 2500))
         until = None
         if lb in ("01", "02") and rng.random() < 0.1:
@@ -103,10 +117,17 @@ def tags(w: World, rng: random.Random) -> tuple[TableData, list[Plan]]:
             if until >= today:
                 until = None
         upd = datetime.combine(max(since, w.start.date()), datetime.min.time()) + timedelta(hours=rng.uniform(8, 17))
-        td.rows.append([k + 1, f"MZ{rng.getrandbits(48):012X}", p.id_number, p.name, lb, since, until, p.address, upd])
-    plans = [Plan("invalid_id_number", "sfzh"), Plan("unknown_code", "lb", "09"), address_plan(td, "jzdz", rng),
-             Plan("bad_date", "ksrq")]
-    return td, plans
+        out.append(TagRecord(i, lb, since, until, f"MZ{rng.getrandbits(48):012X}", upd))
+    return out
+
+
+TAG_COLUMNS = [C("dxid", "INTEGER"), C("bsm"), C("sfzh"), C("xm"), C("lb"), C("ksrq", fmt="date"), C("jsrq", fmt="date"),
+               C("jzdz"), C("gxsj", fmt="iso")]
+
+
+def tag_row(w: World, k: int, r: TagRecord) -> list:
+    p = w.persons[r.person]
+    return [k, r.mark, p.id_number, p.name, r.code, r.since, r.until, p.address, r.updated]
 
 
 def enterprises(w: World, rng: random.Random) -> tuple[TableData, list[Plan]]:

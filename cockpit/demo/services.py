@@ -242,6 +242,19 @@ def hazard_row(w: World, rng: random.Random, n: int, ent_index: int, found: date
             upd.replace(microsecond=0)]
 
 
+def overdue_hazard(w: World, t: int, n: int) -> list:
+    """A hazard found 45 days ago with 30 days to rectify, still open (逾期未改)."""
+    rng = random.Random(w.seed * 100 + 70 + t)
+    active = [i for i in w.town_enterprises[t] if w.enterprises[i].closed is None]
+    ent = next((i for i in active if w.enterprises[i].industry == "E"), active[-1])
+    found = w.end.date() - timedelta(days=45)
+    row = hazard_row(w, rng, n, ent, found)
+    row[4], row[7], row[8] = "建筑施工", "存在隐患", "2"
+    row[9], row[10], row[11] = found + timedelta(days=30), None, "逾期未改"
+    row[12] = (datetime.combine(found, datetime.min.time()) + timedelta(hours=rng.uniform(8, 18))).replace(microsecond=0)
+    return row
+
+
 def hazards(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[TableData, list[Plan]]:
     td = TableData("emergency_hazards.csv", "emergency_hazards.csv", list(HAZARD_COLUMNS), pk=("隐患编号",), unique="序号",
                    replication="最后更新", kind="csv")
@@ -252,6 +265,10 @@ def hazards(w: World, rng: random.Random, nrng: np.random.Generator) -> tuple[Ta
             for _ in range(k):
                 n += 1
                 td.rows.append(hazard_row(w, rng, n, rng.choice(ents), day))
+    for t in range(w.scale.townships):  # a construction firm that let its rectification deadline pass
+        n += 1
+        td.protected.add(len(td.rows))
+        td.rows.append(overdue_hazard(w, t, n))
     plans = [Plan("bad_date", "发现日期"), Plan("invalid_credit_code", "统一社会信用代码"), address_plan(td, "地址", rng),
              Plan("missing_key", "隐患编号"), Plan("unknown_code", "隐患类别", "其他")]
     return td, plans

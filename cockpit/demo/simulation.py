@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from cockpit.demo import codes, events, readings, services
+from cockpit.demo import codes, episodes, events, oversight, readings, registry, services
 from cockpit.demo.defects import source_decls, sources_of
 from cockpit.demo.generator import MANIFEST
 from cockpit.demo.store import FORMATTERS, TableData, format_rows, from_epoch, read_csv, write_csv
@@ -110,6 +110,30 @@ def simulate_step(out_dir: Path, *, seed: int, now: datetime) -> dict:
     if rng.random() < 0.3:
         td = TableData("petition", "xf_xfj", events.PETITION_COLUMNS, ("xfjbh",), "xh", "gxsj")
         insert(td, events.petition_row(w, rng, next_n("petition", "xf_xfj", "xh"), t, at, until=until))
+    # --- episodes the warning rules should see (their own generator: the draws above stay as they were)
+    running = episodes.episodes_at(w, now)
+    erng = random.Random(f"{seed}:{now.isoformat()}:episodes")
+    if "burst" in running:  # distinct callers (and the grid worker) about one matter on one spot
+        grid, cat, grid_cat = episodes.burst_spot(w, running["burst"])
+        bt = running["burst"].township
+        td = TableData("hotline", "work_order", events.HOTLINE_COLUMNS, ("order_no",), "id", "updated_at")
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        for minute, caller in episodes.burst_calls(running["burst"]):  # each call once, at its minute or after
+            if hour + timedelta(minutes=minute) <= now and not con("hotline").execute(
+                    "SELECT 1 FROM work_order WHERE caller_phone = ? AND created_at >= ?",
+                    (caller, FORMATTERS["iso"](hour))).fetchone():
+                insert(td, events.hotline_row(w, erng, next_n("hotline", "work_order", "id"), bt, at, cat, grid,
+                                              until=until, caller=caller))
+        if erng.random() < episodes.PER_STEP["burst_grid"]:
+            td = TableData("township_grid", "app_sb", events.GRID_COLUMNS, ("sbid",), "seq", "gxsj")
+            insert(td, events.grid_row(w, erng, next_n("township_grid", "app_sb", "seq"), bt, at, grid_cat, grid, until=until))
+    if "surge" in running and erng.random() < episodes.PER_STEP["surge"]:  # a village petitions together
+        village = episodes.surge_village(w, running["surge"])
+        td = TableData("petition", "xf_xfj", events.PETITION_COLUMNS, ("xfjbh",), "xh", "gxsj")
+        insert(td, events.petition_row(w, erng, next_n("petition", "xf_xfj", "xh"), running["surge"].township, at,
+                                       village, until=until))
+    if "oversight" in running:
+        _oversight_case(w, running["oversight"], con, insert, next_n, at)
     # --- lifecycle moves
     for source, (db, table, key, status, statuses, stages, rep, rep_fmt) in LIFECYCLES.items():
         c = con(db)
@@ -140,7 +164,12 @@ def simulate_step(out_dir: Path, *, seed: int, now: datetime) -> dict:
             last = ec.execute('SELECT pm25 FROM air_hourly WHERE station_code = ? ORDER BY monitor_time DESC LIMIT 1',
                               (st[0],)).fetchone()
             prev = last[0] if last and isinstance(last[0], (int, float)) else 35.0
-            r = readings.air_row(next_n("ecology", "air_hourly", "rec_id"), st, hour, max(3.0, prev * rng.uniform(0.85, 1.15)), rng)
+            pm25 = max(3.0, prev * rng.uniform(0.85, 1.15))
+            if "smog" in running:  # dirty air moves in
+                pm25 = max(pm25, episodes.smog_level(running["smog"]) * erng.uniform(0.9, 1.1))
+            elif pm25 > 60:  # and clears again
+                pm25 *= erng.uniform(0.6, 0.8)
+            r = readings.air_row(next_n("ecology", "air_hourly", "rec_id"), st, hour, pm25, rng)
             r[-1] = at
             insert(air_td, r)
         elif rng.random() < 0.5 and isinstance(row[0][0], (int, float)):
@@ -154,9 +183,13 @@ def simulate_step(out_dir: Path, *, seed: int, now: datetime) -> dict:
     # uploads are stamped past the newest one already there, so an incremental load sees them
     last_upload = con("civil_affairs").execute("SELECT MAX(scsj) FROM zhyl_sbsj").fetchone()[0]
     uploaded = max(at, from_epoch(last_upload) + timedelta(seconds=1)) if last_upload is not None else at
-    for i in rng.sample(w.elderly, min(len(w.elderly), 5)):
+    sample = rng.sample(w.elderly, min(len(w.elderly), 5))
+    gone_quiet = {episodes.quiet_person(w, running["quiet"])} if "quiet" in running else set()
+    gone_quiet = {i for i in gone_quiet if i in sample or not con("civil_affairs").execute(  # (one reading per instant)
+        "SELECT 1 FROM zhyl_sbsj WHERE sbbh = ? AND cjsj = ?", (readings.device_of(w, i), FORMATTERS["epoch"](at))).fetchone()}
+    for i in sample + sorted(gone_quiet - set(sample)):
         p = w.persons[i]
-        litres, opens = readings.slot_values(rng, at, i in quiet)
+        litres, opens = readings.slot_values(rng if i in sample else erng, at, i in quiet or i in gone_quiet)
         insert(el_td, [next_n("civil_affairs", "zhyl_sbsj", "jlid"), readings.device_of(w, i), p.id_number, p.grid.code,
                        at, litres, opens, uploaded])
     # --- a late correction of a monthly statistic
@@ -192,6 +225,28 @@ def simulate_step(out_dir: Path, *, seed: int, now: datetime) -> dict:
         c.close()
     _ledger_step(out_dir, w, rng, now, bad.get("emergency_hazard", set()), note)
     return done
+
+
+def _oversight_case(w: World, e: episodes.Episode, con, insert, next_n, at: datetime) -> None:
+    """民政 takes a declared relative of a cadre of the same township on 低保 and pays the first month."""
+    plan = oversight.plan(w)
+    town = w.map.townships[e.township].code
+    known = plan.people()
+    relatives = sorted({r.person for c in plan.cadres if c.township == e.township for r in c.relatives
+                        if w.persons[r.person].grid.code.startswith(town) and r.person not in known})
+    if not relatives:
+        return
+    r = e.rng()
+    person = r.choice(relatives)
+    p = w.persons[person]
+    if con("civil_affairs").execute("SELECT COUNT(*) FROM jzj_ffmx WHERE sfzh = ?", (p.id_number,)).fetchone()[0]:
+        return
+    rec = registry.TagRecord(person, "01", at.date(), None, f"MZ{r.getrandbits(48):012X}", at)
+    insert(TableData("civil_affairs", "mz_dx", registry.TAG_COLUMNS, ("dxid",), "bsm", "gxsj"),
+           registry.tag_row(w, next_n("civil_affairs", "mz_dx", "dxid"), rec))
+    row = oversight.payment_row(w, r, next_n("civil_affairs", "jzj_ffmx", "ffid"), rec, at.date())
+    row[-1] = at
+    insert(TableData("civil_affairs", "jzj_ffmx", oversight.SUBSIDY_COLUMNS, ("ffbh",), "ffid", "gxsj"), row)
 
 
 def _stage_floor(c: sqlite3.Connection, table: str, key: str, k, stages, fmt: str) -> datetime:

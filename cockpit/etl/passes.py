@@ -20,6 +20,7 @@ from sqlalchemy import Engine, event
 from cockpit import hooks
 from cockpit.config import Config, SourceConfig
 from cockpit.etl import duplicates  # noqa: F401 - registers its after-load hook (before the aggregates')
+from cockpit.warnings import engine as _rules  # noqa: F401 - registers the rules pass, after the aggregates
 from cockpit.etl import parallel
 from cockpit.etl.engine import RunResult, load_context, run_source
 from cockpit.etl.steps import Context

@@ -269,6 +269,32 @@ service_step = Table(  # one department's step of a joint (一件事) applicatio
     UniqueConstraint("src_source", "src_key"),
 )
 
+cadre_relative = Table(  # 组织部: a cadre's declared close relatives (干部家属申报), keyed by person keys only
+    "cadre_relative", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cadre_key", String(64), nullable=False, index=True),  # salted hash of the cadre's 身份证号
+    Column("cadre_name", String(50)),
+    Column("position", String(80)),
+    Column("township_code", String(20), nullable=False),  # where the cadre serves
+    Column("relative_key", String(64), nullable=False, index=True),  # salted hash of the relative's 身份证号
+    Column("relation", String(16), nullable=False),  # spouse | parent | child | sibling | in_law
+    Column("declared_on", Date),
+    *lineage(),
+    UniqueConstraint("src_source", "src_key"),
+)
+
+subsidy_payment = Table(  # 民政: subsidy payments (低保, 特困 …) to a person
+    "subsidy_payment", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_key", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # a person tag: dibao | tekun | …
+    Column("amount", Float, nullable=False),  # yuan
+    Column("paid_on", Date, nullable=False, index=True),
+    Column("grid_code", String(20), nullable=False, index=True),
+    *lineage(),
+    UniqueConstraint("src_source", "src_key"),
+)
+
 # ---------------------------------------------------------------- ETL metadata
 etl_run = Table(
     "etl_run", metadata,
@@ -349,6 +375,83 @@ data_version = Table(  # one row (id 1): moves when data the screens show has ch
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("version", BigInteger, nullable=False),
     Column("changed_at", DateTime, nullable=False),
+)
+
+# ---------------------------------------------------------------- digital brain: warnings (cockpit.warnings)
+warning = Table(  # one row per warning: its current state, the projection of its history (warning_history)
+    "warning", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule", String(48), nullable=False, index=True),
+    Column("fingerprint", String(64), nullable=False, index=True),  # hash of rule + subject
+    # the fingerprint while the warning is open, NULL once it has ended: one open warning per fingerprint
+    Column("open_fingerprint", String(64), unique=True),
+    Column("subject", String(200), nullable=False),  # what the rule matched: "SAF-ORDER|<grid>", a sensor …
+    Column("title", String(200), nullable=False),  # masked display text
+    Column("level", String(8), nullable=False),  # red | orange | yellow | blue
+    Column("status", String(16), nullable=False),  # new | acknowledged | dismissed | cleared (cockpit.warnings.states)
+    Column("active", Boolean, nullable=False),  # the rule's condition held at the last rules pass
+    Column("silence_id", Integer),  # the silence muting it now, if any
+    Column("township_code", String(20), nullable=False),
+    Column("village_code", String(20)),
+    Column("grid_code", String(20)),
+    Column("board", String(16), nullable=False),
+    Column("category_code", String(32)),
+    Column("department_code", String(32)),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("evidence_count", Integer, nullable=False),
+    Column("measure", Float),  # the number the rule judged (reporters, µg/m³ …), for display
+    Column("opened_at", DateTime, nullable=False),
+    Column("last_matched_at", DateTime, nullable=False),
+    Column("ack_due_at", DateTime),  # acknowledge by, else escalate one level
+    Column("acknowledged_at", DateTime),
+    Column("ended_at", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_warning_township_status", "township_code", "status"),
+    Index("ix_warning_village_status", "village_code", "status"),
+)
+
+warning_history = Table(  # append-only: triggers reject UPDATE and DELETE (migration 0014)
+    "warning_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("warning_id", Integer, ForeignKey("warning.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),  # a user name, or "rules" for the rule engine
+    Column("action", String(24), nullable=False),  # opened | joined | level_raised | escalated | acknowledged …
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("from_level", String(8)),
+    Column("to_level", String(8), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("silence_id", Integer),
+    Column("evidence_added", Integer, nullable=False, default=0),
+    Column("note", Text),
+)
+
+warning_evidence = Table(  # the loaded rows that make a warning, by their lineage (source, source key)
+    "warning_evidence", metadata,
+    Column("warning_id", Integer, ForeignKey("warning.id"), primary_key=True),
+    Column("fact", String(32), primary_key=True),  # the warehouse table: event, sensor_reading, inspection …
+    Column("src_source", String(64), primary_key=True),
+    Column("src_key", String(200), primary_key=True),
+    Column("at", DateTime, nullable=False),  # the row's time (reported, measured, paid …)
+    Column("row_id", Integer),  # the row's id in tables that have one
+    Column("code", String(48)),  # sensor_reading: sensor_id; indicator_value: area_code
+    Column("metric", String(48)),  # sensor_reading: metric; indicator_value: indicator_code
+    Column("added_at", DateTime, nullable=False),
+)
+
+silence = Table(  # mutes matching warnings from starts_at to ends_at without losing them
+    "silence", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule", String(48)),  # NULL matches every rule
+    Column("area_code", String(20)),  # an area and everything under it; NULL: everywhere
+    Column("category_code", String(32)),  # NULL: every category
+    Column("starts_at", DateTime, nullable=False),
+    Column("ends_at", DateTime, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
 )
 
 # ---------------------------------------------------------------- access control and audit
