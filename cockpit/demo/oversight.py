@@ -23,7 +23,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from cockpit.demo import codes
 from cockpit.demo.defects import Plan
 from cockpit.demo.registry import TAG_COLUMNS, TAGS_SEED_OFFSET, TagRecord, address_plan, grid_plan, tag_records, tag_row
 from cockpit.demo.store import Column as C

@@ -74,6 +74,9 @@ def _rule(name: str, block: Mapping[str, Any]) -> Rule:
         if problem:
             raise RuleSettingsError(f"{key}.{p}", problem, f"{p}: {spec.help}")
         params[p] = value
+    problem = module.check(params) if hasattr(module, "check") else None  # checks across parameters
+    if problem:
+        raise RuleSettingsError(f"{key}.{problem[0]}", problem[1], f"{problem[0]}: {module.PARAMS[problem[0]].help}")
     unknown = set(block) - COMMON - set(module.PARAMS)
     if unknown:
         raise RuleSettingsError(f"{key}.{sorted(unknown)[0]}", "unknown key",

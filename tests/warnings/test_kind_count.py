@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from cockpit.warehouse.db import engine_for
+from cockpit.warnings.rules import RuleSettingsError
 from tests.warnings import builders as b
 
 NOW = datetime(2026, 11, 18, 10, 30)
@@ -66,7 +67,7 @@ def test_three_departments_are_yellow(conn):
 
 
 def test_unknown_columns_are_refused(conn):
-    with pytest.raises(ValueError, match="no column"):
+    with pytest.raises(RuleSettingsError, match="distinct.*no column"):  # when the configuration is read
         b.run(conn, "many_doors", NOW, {"distinct": "department"})
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from cockpit.warehouse.db import engine_for
+from cockpit.warnings.rules import RuleSettingsError
 from tests.warnings import builders as b
 
 NOW = datetime(2026, 11, 18, 10, 30)
@@ -100,5 +101,5 @@ def test_a_threshold_rule_by_configuration_alone(conn):
 
 
 def test_a_threshold_rule_needs_levels_or_a_metric_to_compare_with(conn):
-    with pytest.raises(ValueError, match="levels or against_metric"):
+    with pytest.raises(RuleSettingsError, match="levels.*against_metric"):  # when the configuration is read
         b.run(conn, "bare", NOW, {"kind": "threshold", "board": "economy", "metric": "pm10"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import datetime, timedelta
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,11 @@ def test_a_pass_opens_joins_and_is_idempotent_per_township(warehouse) -> None:  
 def test_a_failing_rule_is_recorded_and_the_others_go_on(warehouse) -> None:  # noqa: ANN001
     with warehouse.begin() as conn:
         complaints(conn, 3)
-    settings = rules_from({"broken": {"kind": "count", "board": "safety", "fact": "event", "subject": "reporter_key",
-                                      "at_least": 1, "where": {"no_such_column": "x"}}})
+    good = rules_from({"broken": {"kind": "count", "board": "safety", "fact": "event", "subject": "reporter_key",
+                                   "at_least": 1}})
+    # a rule that fails as it runs (its table changed under it): the configuration check cannot see it
+    broken = replace(good.rules["broken"], params={**good.rules["broken"].params, "where": {"no_such_column": "x"}})
+    settings = replace(good, rules={**good.rules, "broken": broken})
 
     class Config:  # a configuration with these rules
         rules = settings
@@ -109,7 +113,10 @@ def test_rule_settings_mistakes_name_the_key(tmp_path: Path) -> None:
                       ('[rules.x]\nkind = "nope"\nboard = "safety"\n', "rules.x.kind"),
                       ('[rules.air_quality]\nlevel = "purple"\n', "rules.air_quality.level"),
                       ('[rules.air_quality]\ncolour = 1\n', "rules.air_quality.colour"),
-                      ('[rules.air_quality]\nkind = "cluster"\n', "rules.air_quality.kind")]:
+                      ('[rules.air_quality]\nkind = "cluster"\n', "rules.air_quality.kind"),
+                      ('[rules.c]\nkind = "count"\nboard = "safety"\nsubject = "nobody"\n', "rules.c.subject"),
+                      ('[rules.o]\nkind = "overdue"\nboard = "safety"\nwhere = {colour = "red"}\n', "rules.o.where"),
+                      ('[rules.t]\nkind = "threshold"\nboard = "economy"\nmetric = "pm25"\n', "rules.t.levels")]:
         with pytest.raises(ConfigError) as err:
             load_config(write_config(tmp_path, body))
         assert err.value.key == key

@@ -2,7 +2,9 @@
 
 - ``PARAMS: dict[str, Param]``: its parameters, their defaults and types (checked by ``cockpit.warnings.rules``);
 - ``evaluate(conn, rule, ctx) -> list[Match]``: every subject for which the rule holds at ``ctx.now``,
-  computed in SQL over the warehouse for every township it holds, with the rows that make each match.
+  computed in SQL over the warehouse for every township it holds, with the rows that make each match;
+- optionally ``check(params) -> (param, problem) | None``: a mistake across parameters (a column the
+  table lacks), found when the configuration is read rather than when the rule runs.
 
 A new rule of a known kind is a ``[rules.NAME]`` block with ``kind = "..."`` and no Python.
 """

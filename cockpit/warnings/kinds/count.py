@@ -11,6 +11,7 @@ grid. ``title`` is a Chinese template with ``{n}`` (the count) and ``{days}`` (t
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, Mapping
 
 from sqlalchemy import Connection, func, select
 
@@ -41,6 +42,17 @@ PARAMS: dict[str, Param] = {
     "window_days": Param(90, (int, float), "days before now counted", positive),
     "title": Param("{days} 天 {n} 条", (str,), "the title: {n} the count, {days} the window"),
 }
+
+
+def check(p: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The parameter naming a column the counted table lacks, and the problem (read with the configuration)."""
+    table, default_time = FACTS[p["fact"]]
+    for key, names in (("subject", [p["subject"]]), ("time_column", [p["time_column"] or default_time]),
+                       ("where", list(p["where"])), ("distinct", [p["distinct"]] if p["distinct"] else [])):
+        missing = [n for n in names if n not in table.c]
+        if missing:
+            return key, f"{table.name} has no column {missing[0]!r}"
+    return None
 
 
 def evaluate(conn: Connection, rule: Rule, ctx: EvalContext) -> list[Match]:

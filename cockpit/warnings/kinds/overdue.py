@@ -8,6 +8,8 @@ re-inspection is another hazard with its own deadline); red once ``red_after_day
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from sqlalchemy import Connection, Date, DateTime, select
 
 from cockpit.warehouse import schema as s
@@ -31,6 +33,16 @@ PARAMS: dict[str, Param] = {
     "red_after_days": Param(0, (int,), "days overdue for red (0: never red)", at_least_zero),
     "title": Param("整改逾期 {days} 天", (str,), "the title: {days} the whole days overdue"),
 }
+
+
+def check(p: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The parameter naming a column the table lacks, and the problem (read with the configuration)."""
+    table, _ = FACTS[p["fact"]]
+    for key, names in (("deadline", [p["deadline"]]), ("done", [p["done"]]), ("where", list(p["where"]))):
+        missing = [n for n in names if n not in table.c]
+        if missing:
+            return key, f"{table.name} has no column {missing[0]!r}"
+    return None
 
 
 def evaluate(conn: Connection, rule: Rule, ctx: EvalContext) -> list[Match]:

@@ -11,6 +11,7 @@ not judged. Per sensor_id; the sensor's grid gives the place (a sensor without a
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, Mapping
 
 from sqlalchemy import Connection, and_, func, select
 
@@ -48,6 +49,13 @@ def _title(metric: str, aggregate: str, hours: float, value: float) -> str:
     span = f"{number(hours)} 小时" if hours < 72 else f"{number(hours / 24)} 天"
     what = "最新值" if aggregate == "latest" else f"{span}{AGG_ZH[aggregate]}"
     return f"{label} {what} {number(value)} {unit}".strip()
+
+
+def check(p: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A threshold rule needs its levels or a metric to compare with (read with the configuration)."""
+    if not p["against_metric"] and not p["levels"]:
+        return "levels", "a threshold rule needs levels (level = threshold) or against_metric"
+    return None
 
 
 def evaluate(conn: Connection, rule: Rule, ctx: EvalContext) -> list[Match]:
