@@ -20,8 +20,8 @@ from web import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PAGE_PERMISSION = {"bigscreen": "view", "board": "browse", "drill": "browse", "governance": "governance.view",
-                   "audit": "audit.view"}
+PAGE_PERMISSION = {"bigscreen": "view", "board": "browse", "drill": "browse", "warnings": "browse",
+                   "governance": "governance.view", "audit": "audit.view"}
 
 
 def allowed(page: str) -> bool:

@@ -12,13 +12,16 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
 from cockpit.i18n import CATALOGUE, t
-from figures.charts import area_map, ranking_bar
+from figures.charts import ranking_bar
+from figures.warnings import level_map
 from pages._common import config, current_lang, engine, href, now
 from pages._access import allowed, denied_notice, guarded
 from pages._scope import current_scope
 from pages._kpi_card import kpi_card
+from pages._warning_widgets import level_chip, place_label, rule_label
 from pages._widgets import fmt
 from queries import areas, events, kpis
+from queries import warnings as qw
 from queries._base import reading
 from queries.departments import department_response_ranking
 from queries.filters import parse_filters
@@ -70,6 +73,33 @@ def _event_list(df: pd.DataFrame, lang: str, time_col: str) -> html.Ul | html.Di
     return html.Ul(items, className="big-list" + (" big-list-today" if today else ""))
 
 
+def _warning_list(df: pd.DataFrame, lang: str) -> html.Ul | html.Div:
+    """The live warnings: level, rule, place, title, time; each opens its warning's page (a viewer
+    who may not open the warning center, the kiosk, sees the list without links)."""
+    if df.empty:
+        return html.Div(t("big.no_warnings", lang), className="big-empty")
+    linked = allowed("warnings")
+    items = []
+    for r in df.to_dict("records"):
+        rule = rule_label(r["rule"], lang)
+        cells = [
+            level_chip(r["level"], lang, short=True),
+            html.Span(short_label(f"rule.short.{r['rule']}", lang, rule), className="wl-rule", title=rule),
+            html.Span(r.get("title") or "", className="ev-title"),
+            html.Span(place_label(r, lang), className="ev-grid"),
+            html.Span(pd.Timestamp(r["opened_at"]).strftime("%m-%d %H:%M"), className="ev-time"),
+        ]
+        item = (dcc.Link(cells, href=href("/warnings", {"id": str(r["id"])}), id=f"big-warning-{r['id']}")
+                if linked else html.Div(cells, className="wl-item"))
+        items.append(html.Li(item, className=f"lv-row-{r['level']}"))
+    return html.Ul(items, className="big-list big-warnings", id="big-warning-list")
+
+
+def _level_totals(totals: dict[str, int], lang: str) -> list:
+    return [html.Span([t(f"warning.level.short.{lv}", lang), html.B(fmt(totals.get(lv, 0)))],
+                      className=f"big-lv big-lv-{lv}", id=f"big-open-{lv}") for lv in qw.LEVELS]
+
+
 def _content(lang: str) -> dict:
     """Everything on the screen that changes with the data."""
     scope = current_scope()
@@ -77,15 +107,18 @@ def _content(lang: str) -> dict:
         town = areas.home_township(db, scope)
         if town is None:
             empty = html.Div(t("error.no_warehouse", lang), className="big-empty")
-            return {"boards": [empty] * 4, "map": area_map(pd.DataFrame(columns=["ring"]), lang=lang, dark=True),
-                    "codes": [], "latest": empty, "orders": empty, "orders_head": "",
+            return {"boards": [empty] * 4, "map": level_map(pd.DataFrame(columns=["ring"]), pd.DataFrame(), lang=lang,
+                                                            dark=True),
+                    "codes": [], "latest": empty, "levels": _level_totals({}, lang), "orders": empty, "orders_head": "",
                     "ranking": ranking_bar(pd.DataFrame(), lang=lang, dark=True), "town": t("app.title", lang)}
         here, at = town["code"], now()  # the screen shows one township even when the warehouse holds several
         day = at.date()
         period = config().get("app", "big_screen_period")  # a rolling window: never nearly empty
         window, _ = parse_filters({"period": period}, at)
         shapes = areas.map_shapes(db, scope, here)
-        latest = events.latest_events(db, scope, limit=10, area=here)
+        levels = qw.open_levels(db, scope, here)
+        live = qw.live_warnings(db, scope, area=here, limit=10)
+        totals = qw.open_level_totals(db, scope, area=here)
         dispatched = events.dispatched_on(db, scope, day, limit=10, area=here)
         counts = events.count_dispatched_on(db, scope, day, area=here)
         ranking = department_response_ranking(db, scope, window, area=here)
@@ -95,10 +128,11 @@ def _content(lang: str) -> dict:
     return {
         "boards": [_board_panel(b, lang, board_kpis.get(b), period) for b in BOARDS],
         "period": f"{t(f'period.{period}', lang)} · {t(window.compare_key, lang)}",
-        "map": area_map(shapes, lang=lang, dark=True, label_size=15),
+        "map": level_map(shapes, levels, lang=lang, dark=True, label_size=15),
         "codes": [code for code, ring in zip(shapes["code"], shapes["ring"]) if ring],
-        "open_total": int(shapes["open_events"].sum()) if not shapes.empty else 0,
-        "latest": _event_list(latest, lang, "reported_at"),
+        "open_total": sum(totals.values()),
+        "levels": _level_totals(totals, lang),
+        "latest": _warning_list(live, lang),
         "orders": _event_list(dispatched, lang, "dispatched_at"),
         "orders_head": t("big.dispatched_today", lang, n=counts["n"], r=counts["resolved"]),
         "ranking": ranking_bar(ranking, lang=lang, dark=True, top=7),
@@ -138,12 +172,13 @@ def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.
                                     dcc.Graph(id="big-ranking", figure=c["ranking"], config=GRAPH_CONFIG, className="big-graph big-rank")],
                                    className="big-panel")], className="big-col big-left"),
             html.Section([
-                html.Div([html.Div([html.Span(t("section.map", lang)),
-                                    html.Span([t("big.open_events", lang), " ", html.B(fmt(c.get("open_total", 0)), id="big-open-total")],
+                html.Div([html.Div([html.Span(t("section.map", lang), title=t("big.map_levels", lang)),
+                                    html.Span([t("warning.open_total", lang), " ", html.B(fmt(c.get("open_total", 0)), id="big-open-total"),
+                                               html.Span(c["levels"], id="big-open-levels", className="big-lvs")],
                                               className="big-map-total")], className="big-panel-title"),
                           dcc.Graph(id="big-map", figure=c["map"], config=GRAPH_CONFIG, className="big-graph big-map")],
                          className="big-panel big-map-panel"),
-                html.Div([html.Div(t("section.latest", lang), className="big-panel-title"),
+                html.Div([html.Div(t("big.live_warnings", lang), className="big-panel-title"),
                           html.Div(c["latest"], id="big-latest")], className="big-panel big-latest-panel"),
             ], className="big-col big-centre"),
             html.Section([html.Div(c["boards"][2], id="big-slot-safety"), html.Div(c["boards"][3], id="big-slot-services"),
@@ -165,14 +200,14 @@ def layout(kiosk: str | None = None, lang: str | None = None, **_: str) -> html.
     Output("big-slot-safety", "children"), Output("big-slot-services", "children"),
     Output("big-map", "figure"), Output("big-map-codes", "data"), Output("big-open-total", "children"),
     Output("big-latest", "children"), Output("big-orders", "children"), Output("big-orders-head", "children"),
-    Output("big-ranking", "figure"), Output("big-clock", "children"),
+    Output("big-ranking", "figure"), Output("big-clock", "children"), Output("big-open-levels", "children"),
     Input("big-refresh", "n_intervals"), State("big-lang", "data"), prevent_initial_call=True,
 )
 @guarded("bigscreen")
 def refresh(_n: int, lang: str):
     c = _content(lang)
     return (*c["boards"], c["map"], c["codes"], fmt(c.get("open_total", 0)), c["latest"], c["orders"],
-            c["orders_head"], c["ranking"], now().strftime("%Y-%m-%d %H:%M"))
+            c["orders_head"], c["ranking"], now().strftime("%Y-%m-%d %H:%M"), c["levels"])
 
 
 @dash.callback(Output("big-go", "href"), Input("big-map", "clickData"), State("big-map-codes", "data"),

@@ -98,7 +98,7 @@ def map_shapes(db: DB, scope: Scope, parent_code: str, *, board: str | None = No
             .select_from(a.outerjoin(opened, opened.c.code == a.c.code))
             .where(a.c.parent_code == parent_code, navigable_clause(scope, a.c.code)).order_by(a.c.code))
     df = frame(db, stmt)
-    df["ring"] = [_outer_ring(g) for g in df.pop("geometry")]
+    df["ring"] = [outer_ring(g) for g in df.pop("geometry")]
     return df
 
 
@@ -118,7 +118,7 @@ def _child_level(db: DB, parent_code: str) -> str | None:
     return None if df.empty else df.iloc[0]["level"]
 
 
-def _outer_ring(geometry: str | None) -> list[list[float]]:
+def outer_ring(geometry: str | None) -> list[list[float]]:
     """The outer ring of a GeoJSON Polygon (or the largest polygon of a MultiPolygon); [] if unreadable."""
     if not geometry:
         return []

@@ -43,7 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     LEADER: frozenset({"view", "browse", "export", "governance.view", "warning.act", "whistle.rate", "report.generate"}),
     OPERATOR: frozenset({"view", "browse", "export", "governance.view", "warning.act", "work_order.act", "whistle.act",
                          "whistle.rate", "report.generate"}),
-    BOARD_HEAD: frozenset({"view", "browse", "export", "warning.act", "report.generate"}),
+    BOARD_HEAD: frozenset({"view", "browse", "export", "report.generate"}),  # follows its warnings read-only
     GRID_WORKER: frozenset({"view", "browse", "work_order.act"}),
     DEPARTMENT_LIAISON: frozenset({"view", "browse", "summons.act"}),
     ADMIN: frozenset({"view", "browse", "governance.view", "audit.view", "users.manage", "sources.manage",
@@ -83,7 +83,7 @@ def can(user: Account | None, permission: str) -> bool:
 def landing_path(user: Account | None) -> str:
     """Where a role lands after signing in without a deep link (a ``next`` other than ``/``).
 
-    Leader and operator: the big screen (the operator's warning queue once it exists). Board head:
+    Leader: the big screen. Operator: the warning center, the triage queue of their shift. Board head:
     their board. Grid worker: the drill-down of their first grid (their orders once they exist).
     Department liaison: the drill-down, which their scope limits to their department's categories
     across every board (a department's categories span boards, so no single board is theirs).
@@ -91,6 +91,8 @@ def landing_path(user: Account | None) -> str:
     """
     if user is None:
         return "/"
+    if user.role == OPERATOR:
+        return "/warnings"
     if user.role == BOARD_HEAD and user.board:
         return f"/board/{user.board}"
     if user.role == GRID_WORKER and user.grid_codes:

@@ -55,4 +55,8 @@ def test_permissions():
     assert can(user("admin"), "users.manage") and not can(user("leader"), "users.manage")
     assert can(user("operator"), "work_order.act") and can(user("grid_worker"), "work_order.act")
     assert not can(KIOSK_USER, "export") and can(KIOSK_USER, "view")
+    # acting on warnings: the command centre and the leaders; a board head follows its warnings read-only
+    assert [r for r in ("leader", "operator", "board_head", "grid_worker", "department_liaison", "admin")
+            if can(user(r), "warning.act")] == ["leader", "operator"]
+    assert not can(KIOSK_USER, "warning.act")
     assert not can(None, "view") and not can(user("operator", disabled=True), "view")

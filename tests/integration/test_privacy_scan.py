@@ -1,7 +1,7 @@
 """A demo session scanned for raw personal numbers: the demo sources are loaded by the real ETL,
 the app is served, and a real browser signed in as a leader (who sees names) and as the
-administrator walks every page, drills to a grid, opens a person's card and triggers the
-big-screen refresh. Every HTML page and every callback response is searched for the ID and
+administrator walks every page, drills to a grid, opens a person's card, opens a warning of every rule
+with its evidence and triggers the big-screen refresh. Every HTML page and every callback response is searched for the ID and
 phone numbers the department sources hold; none may appear (their masked forms may).
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,13 @@ def test_no_raw_id_or_phone_number_reaches_the_browser(demo_township, tmp_path, 
         grid = conn.execute(text("SELECT t.grid_code FROM person_tag t JOIN person p ON p.person_key = t.person_key "
                                  "WHERE t.grid_code IS NOT NULL GROUP BY t.grid_code ORDER BY COUNT(*) DESC")).scalar()
     assert grid
+    # warnings of every rule at the demo's now, whose pages show their evidence (people, payments, complaints)
+    from cockpit.warnings.engine import run_rules
+
+    run_rules(engine_for(url), config, now=datetime.fromisoformat(demo_township.manifest["now"]))
+    with engine_for(url).connect() as conn:
+        warning_ids = conn.execute(text("SELECT MIN(id) FROM warning GROUP BY rule")).scalars().all()
+    assert len(warning_ids) >= 8
 
     bodies: list[tuple[str, str]] = []
     keep = _collector(bodies)
@@ -76,7 +84,8 @@ def test_no_raw_id_or_phone_number_reaches_the_browser(demo_township, tmp_path, 
     with serve_app(url, COCKPIT_APP_REFRESH_SECONDS="2") as base:
         for user, paths in (
             ("lead", ["/", "/board/party", "/board/economy", "/board/safety", "/board/services", "/drill",
-                      f"/drill?village={grid[:12]}", f"/drill?village={grid[:12]}&grid={grid}", "/governance"]),
+                      f"/drill?village={grid[:12]}", f"/drill?village={grid[:12]}&grid={grid}", "/governance",
+                      "/warnings?status=all", *(f"/warnings?id={i}" for i in warning_ids)]),
             ("root", ["/audit", "/governance"]),
         ):
             w = Watched(browser)

@@ -169,4 +169,100 @@ def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = 
         conn.execute(insert(s.service_step), steps)
         conn.execute(insert(s.etl_run), runs)
         conn.execute(insert(s.dq_issue), dq)
+        warnings_part(conn, NOW, ev)
     rebuild_event_days(engine)
+
+
+def warnings_part(conn, now: datetime, ev: list[dict]) -> None:  # noqa: ANN001
+    """Warnings of several rules, levels, statuses and scopes, with their evidence and history, as the
+    rule engine would have written them (no engine: the read side's tests need known rows).
+
+    1 prominent issue (safety, orange, new) on three events of one grid and category; 2 air quality
+    (economy, yellow, acknowledged) on three PM2.5 readings; 3 public-power oversight (party, orange,
+    new, a village) on a subsidy payment and a cadre's declared relative; 4 elderly inactivity
+    (services, red, new, muted by a silence); 5 indicator lag (services, yellow, cleared); 6 indicator
+    lag (economy, blue, new, the township only)."""
+    grid1, grid2 = list(GRIDS)[0], list(GRIDS)[1]
+    village2 = list(VILLAGES)[1]
+    safety = [e for e in ev if e["board"] == "safety" and e["grid_code"] == grid1 and e["duplicate_of"] is None]
+    category = max(sorted({e["category_code"] for e in safety}), key=lambda c: sum(e["category_code"] == c for e in safety))
+    cluster = [e for e in safety if e["category_code"] == category][:3]
+    dept = next(c.department for c in CATEGORIES if c.code == category)
+    pk = "pk00".ljust(64, "0")
+    conn.execute(insert(s.subsidy_payment), [{"person_key": pk, "kind": "dibao", "amount": 980.0,
+                                             "paid_on": (now - timedelta(days=20)).date(), "grid_code": grid1,
+                                             **_lineage("civil_pay", "P1")}])
+    conn.execute(insert(s.cadre_relative), [{"cadre_key": "c" * 64, "cadre_name": "干部甲", "position": "村委会主任",
+                                            "township_code": TOWNSHIP, "relative_key": pk, "relation": "spouse",
+                                            "declared_on": date(2025, 1, 1), **_lineage("org_cadre", "C1")}])
+    silence_id = conn.execute(insert(s.silence), [{"rule": "elderly_inactive", "area_code": grid2,
+                                     "category_code": None, "starts_at": now - timedelta(hours=3),
+                                     "ends_at": now + timedelta(days=1), "author": "duty", "reason": "设备检修",
+                                     "created_at": now - timedelta(hours=3)}]).inserted_primary_key[0]
+
+    def w(n: int, rule: str, level: str, status: str, board: str, dept: str | None, category: str | None,
+          village: str | None, grid: str | None, opened: datetime, title: str, evidence: int, **extra) -> dict:
+        return {"rule": rule, "fingerprint": f"fp{n}", "open_fingerprint": None if status == "cleared" else f"fp{n}",
+                "subject": f"s{n}", "title": title, "level": level, "status": status, "active": status != "cleared",
+                "silence_id": None, "township_code": TOWNSHIP, "village_code": village, "grid_code": grid,
+                "board": board, "category_code": category, "department_code": dept, "lon": None, "lat": None,
+                "evidence_count": evidence, "measure": float(evidence), "opened_at": opened, "last_matched_at": opened,
+                "ack_due_at": opened + timedelta(hours=4), "acknowledged_at": None, "ended_at": None,
+                "updated_at": opened, **extra}
+
+    rows = [
+        w(1, "prominent_issue", "orange", "new", "safety", dept, category, grid1[:12], grid1, now - timedelta(hours=2),
+          "3 位群众 · 2 个渠道", 3, lon=120.01, lat=29.805),
+        w(2, "air_quality", "yellow", "acknowledged", "economy", "ecology", "ECO-POLLUTION", grid1[:12], grid1,
+          now - timedelta(days=3), "PM2.5 日均 82 µg/m³", 3, acknowledged_at=now - timedelta(days=3, hours=-1)),
+        w(3, "power_oversight", "orange", "new", "party", "organization", "PTY-SUPERVISION", grid1[:12], None,
+          now - timedelta(days=1), "低保发放对象为干部近亲属", 2),
+        w(4, "elderly_inactive", "red", "new", "services", "civil_affairs", "SRV-ELDERLY", grid2[:12], grid2,
+          now - timedelta(hours=5), "独居老人 24 小时无用水", 1, silence_id=silence_id),
+        w(5, "indicator_lag", "yellow", "cleared", "services", "health", None, village2, None,
+          now - timedelta(days=40), "家庭医生签约率低于目标", 1, ended_at=now - timedelta(days=10)),
+        w(6, "indicator_lag", "blue", "new", "economy", "statistics", None, None, None, now - timedelta(days=6),
+          "规上工业产值偏离均值", 1),
+    ]
+    ids = {n: conn.execute(insert(s.warning), [r]).inserted_primary_key[0] for n, r in enumerate(rows, start=1)}
+    first_month = months_before(now, 11)[-1]
+    evidence = [{"warning_id": 1, "fact": "event", "src_source": e["src_source"], "src_key": e["src_key"],
+                 "at": e["reported_at"], "row_id": ev.index(e) + 1, "code": None, "metric": None, "added_at": now}
+                for e in cluster]
+    evidence += [{"warning_id": 2, "fact": "sensor_reading", "src_source": "ecology", "src_key": f"AQ1|{h}",
+                  "at": now - timedelta(hours=h), "row_id": None, "code": "AQ1", "metric": "pm25", "added_at": now}
+                 for h in (0, 6, 12)]
+    evidence += [{"warning_id": 3, "fact": "subsidy_payment", "src_source": "civil_pay", "src_key": "P1",
+                  "at": now - timedelta(days=20), "row_id": 1, "code": None, "metric": None, "added_at": now},
+                 {"warning_id": 3, "fact": "cadre_relative", "src_source": "org_cadre", "src_key": "C1",
+                  "at": datetime(2025, 1, 1), "row_id": 1, "code": None, "metric": None, "added_at": now},
+                 {"warning_id": 4, "fact": "sensor_reading", "src_source": "civil_home", "src_key": "HW1|0",
+                  "at": now, "row_id": None, "code": "HW1", "metric": "water_litres", "added_at": now},
+                 {"warning_id": 5, "fact": "indicator_value", "src_source": "stats",
+                  "src_key": f"family_doctor_rate|{village2}|{first_month}", "at": midnight_of(first_month),
+                  "row_id": None, "code": village2, "metric": "family_doctor_rate", "added_at": now},
+                 {"warning_id": 6, "fact": "indicator_value", "src_source": "stats",
+                  "src_key": f"industrial_output|{list(VILLAGES)[0]}|{first_month}", "at": midnight_of(first_month),
+                  "row_id": None, "code": list(VILLAGES)[0], "metric": "industrial_output", "added_at": now}]
+    for row in evidence:
+        row["warning_id"] = ids[row["warning_id"]]
+    conn.execute(insert(s.warning_evidence), evidence)
+    history = [{"warning_id": n, "at": r["opened_at"], "actor": "rules", "action": "opened", "from_status": None,
+                "to_status": "new", "from_level": None, "to_level": r["level"], "active": True, "silence_id": None,
+                "evidence_added": r["evidence_count"], "note": None} for n, r in enumerate(rows, start=1)]
+    history += [{"warning_id": 2, "at": rows[1]["acknowledged_at"], "actor": "duty", "action": "acknowledged",
+                 "from_status": "new", "to_status": "acknowledged", "from_level": "yellow", "to_level": "yellow",
+                 "active": True, "silence_id": None, "evidence_added": 0, "note": "已通知生态环境分局"},
+                {"warning_id": 4, "at": now - timedelta(hours=3), "actor": "duty", "action": "silenced",
+                 "from_status": "new", "to_status": "new", "from_level": "red", "to_level": "red", "active": True,
+                 "silence_id": silence_id, "evidence_added": 0, "note": "设备检修"},
+                {"warning_id": 5, "at": rows[4]["ended_at"], "actor": "rules", "action": "cleared", "from_status": "new",
+                 "to_status": "cleared", "from_level": "yellow", "to_level": "yellow", "active": False,
+                 "silence_id": None, "evidence_added": 0, "note": None}]
+    for row in history:
+        row["warning_id"] = ids[row["warning_id"]]
+    conn.execute(insert(s.warning_history), history)
+
+
+def midnight_of(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())

@@ -106,6 +106,7 @@ PAGE_MATRIX = {  # path -> users who may open it
     "/board/safety": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},
     "/board/party": {"lead", "duty", "gridman", "liaison", "root"},
     "/drill": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},
+    "/warnings": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},
     "/governance": {"lead", "duty", "root"},
     "/audit": {"root"},
 }
@@ -138,16 +139,23 @@ def test_grid_worker_gets_only_their_grid_whatever_the_url_asks(cockpit):
             assert got <= mine, (path, search)
     got = records_in(s.page("/drill", "?period=year"))
     assert got and got == {i for i in mine if i in got}
-    # the big-screen refresh callback: open events counted only in their grid
-    r = s.callback("..big-slot-party.children...big-slot-economy.children...big-slot-safety.children..."
-                   "big-slot-services.children...big-map.figure...big-map-codes.data...big-open-total.children..."
-                   "big-latest.children...big-orders.children...big-orders-head.children...big-ranking.figure..."
-                   "big-clock.children..", _big_outputs(), [{"id": "big-refresh", "property": "n_intervals", "value": 1}],
+    # the big-screen refresh callback: open warnings counted only in their grid
+    r = s.callback(BIG_REFRESH, _big_outputs(), [{"id": "big-refresh", "property": "n_intervals", "value": 1}],
                    [{"id": "big-lang", "property": "data", "value": "zh"}])
     assert r.status_code == 200
     total = r.get_json()["response"]["big-open-total"]["children"]
-    expected = len(event_ids(cockpit, "grid_code = :g AND status NOT IN ('resolved', 'closed')", g=GRID_MAN))
-    assert str(total).replace(",", "") == str(expected)
+    from pages._common import engine
+
+    with engine().connect() as conn:
+        expected = conn.execute(text("SELECT COUNT(*) FROM warning WHERE ended_at IS NULL AND grid_code = :g "
+                                     "AND status NOT IN ('dismissed', 'cleared')"), {"g": GRID_MAN}).scalar()
+    assert expected > 0 and str(total).replace(",", "") == str(expected)
+
+
+BIG_REFRESH = ("..big-slot-party.children...big-slot-economy.children...big-slot-safety.children..."
+               "big-slot-services.children...big-map.figure...big-map-codes.data...big-open-total.children..."
+               "big-latest.children...big-orders.children...big-orders-head.children...big-ranking.figure..."
+               "big-clock.children...big-open-levels.children..")
 
 
 def _big_outputs() -> list[dict]:
@@ -155,7 +163,8 @@ def _big_outputs() -> list[dict]:
         {"id": "big-map", "property": "figure"}, {"id": "big-map-codes", "property": "data"},
         {"id": "big-open-total", "property": "children"}, {"id": "big-latest", "property": "children"},
         {"id": "big-orders", "property": "children"}, {"id": "big-orders-head", "property": "children"},
-        {"id": "big-ranking", "property": "figure"}, {"id": "big-clock", "property": "children"}]
+        {"id": "big-ranking", "property": "figure"}, {"id": "big-clock", "property": "children"},
+        {"id": "big-open-levels", "property": "children"}]
 
 
 def test_board_head_gets_only_their_board(cockpit):
@@ -333,8 +342,9 @@ def test_an_injected_actor_filter_is_shown_as_text_not_markup(cockpit):
 
 # ---------------------------------------------------------------- every role against every callback
 CALLBACK_PAGE = {"board": "board", "drill": "drill", "gov": "governance", "audit": "audit", "big": "bigscreen",
-                 "care": "drill"}
+                 "care": "drill", "wc": "warnings", "wa": "warnings"}
 PAGE_USERS = {"bigscreen": PAGE_MATRIX["/"], "board": PAGE_MATRIX["/board/safety"], "drill": PAGE_MATRIX["/drill"],
+              "warnings": PAGE_MATRIX["/warnings"],
               "governance": PAGE_MATRIX["/governance"], "audit": PAGE_MATRIX["/audit"]}
 
 

@@ -58,7 +58,8 @@ def test_the_app_registers_its_pages_in_groups(cockpit):
     import dash
 
     groups = nav_groups(dash.page_registry.values(), lambda page: True, lambda board: True)
-    assert _hrefs(groups) == {"boards": ["/", *BOARDS], "drill": ["/drill"], "admin": ["/governance", "/audit"]}
+    assert _hrefs(groups) == {"boards": ["/", *BOARDS], "work": ["/warnings"], "drill": ["/drill"],
+                              "admin": ["/governance", "/audit"]}
 
 
 # ---------------------------------------------------------------- landing pages
@@ -68,7 +69,7 @@ def _user(role: str, **fields) -> User:
 
 def test_landing_path_of_each_role():
     assert landing_path(_user("leader")) == "/"
-    assert landing_path(_user("operator")) == "/"
+    assert landing_path(_user("operator")) == "/warnings"
     assert landing_path(_user("board_head", board="economy")) == "/board/economy"
     assert landing_path(_user("grid_worker", grid_codes=("33099900100203", "33099900100101"))) == \
         "/drill?village=330999001002&grid=33099900100203"
@@ -78,7 +79,7 @@ def test_landing_path_of_each_role():
     assert landing_path(None) == "/"
 
 
-LANDINGS = {"lead": "/", "duty": "/", "safetyhead": "/board/safety",
+LANDINGS = {"lead": "/", "duty": "/warnings", "safetyhead": "/board/safety",
             "gridman": f"/drill?village={GRID[:12]}&grid={GRID}", "liaison": "/drill", "root": "/governance"}
 
 
@@ -152,9 +153,9 @@ ORDERED_SIZES = sorted(SIZES, key=lambda size: (size[0] < LG, size[0]))
 
 
 OFFERED = {
-    "lead": {"/", *BOARDS, "/drill", "/governance"},
-    "safetyhead": {"/", "/board/safety", "/drill"},
-    "root": {"/", *BOARDS, "/drill", "/governance", "/audit"},
+    "lead": {"/", *BOARDS, "/warnings", "/drill", "/governance"},
+    "safetyhead": {"/", "/board/safety", "/warnings", "/drill"},
+    "root": {"/", *BOARDS, "/warnings", "/drill", "/governance", "/audit"},
 }
 ROLE_LABEL = {"zh": {"lead": "镇领导"}, "en": {"safetyhead": "Board head", "root": "Administrator"}}
 

@@ -30,6 +30,7 @@ from cockpit.auth.audit import audit
 from cockpit.scope import Scope
 from cockpit.warehouse.db import engine_for
 from queries import areas, audit as audit_q, departments, events, governance, indicators, kpis, people
+from queries import warnings as warnings_q
 from queries._base import NOT_SCOPED_BY, clear_cache, not_scoped_by
 from queries.filters import parse_filters
 from tests.screens import dataset
@@ -52,6 +53,8 @@ class Ctx:
     person_key: str
     event_id: int
     dispatch_day: date
+    warning_id: int  # a warning with evidence that names people (a subsidy payment to a cadre's relative)
+    wf: Any = None  # the warning center's view of every warning, any status
 
 
 def present(result: Any) -> int:
@@ -114,9 +117,21 @@ CALLS: dict[str, Call] = {
     "people.care_counts": Call(lambda c, sc: people.care_counts(c.db, sc, TOWNSHIP, TODAY), lambda df: int(df["n"].sum())),
     "people.care_list": Call(lambda c, sc: people.care_list(c.db, sc, c.grid, TODAY)),
     "people.person_card": Call(lambda c, sc: people.person_card(c.db, sc, c.person_key), present),
+    "warnings.warning_list": Call(lambda c, sc: warnings_q.warning_list(c.db, sc, c.wf)),
+    "warnings.count_warnings": Call(lambda c, sc: warnings_q.count_warnings(c.db, sc, c.wf), int),
+    "warnings.level_counts": Call(lambda c, sc: warnings_q.level_counts(c.db, sc, c.wf), lambda r: sum(r.values())),
+    "warnings.rule_names": Call(lambda c, sc: warnings_q.rule_names(c.db, sc)),
+    "warnings.warning_detail": Call(lambda c, sc: warnings_q.warning_detail(c.db, sc, c.warning_id), present),
+    "warnings.warning_history": Call(lambda c, sc: warnings_q.warning_history(c.db, sc, c.warning_id)),
+    "warnings.warning_evidence": Call(lambda c, sc: warnings_q.warning_evidence(c.db, sc, c.warning_id),
+                                      lambda r: sum(len(df) for df in r.values())),
+    "warnings.open_levels": Call(lambda c, sc: warnings_q.open_levels(c.db, sc, TOWNSHIP), lambda df: int(df["n_open"].sum())),
+    "warnings.live_warnings": Call(lambda c, sc: warnings_q.live_warnings(c.db, sc, area=TOWNSHIP)),
+    "warnings.open_level_totals": Call(lambda c, sc: warnings_q.open_level_totals(c.db, sc, area=TOWNSHIP),
+                                       lambda r: sum(r.values())),
 }
 # the query functions that show names of people (with a scope that may see personal data)
-SHOW_NAMES = {"people.care_list", "people.person_card"}
+SHOW_NAMES = {"people.care_list", "people.person_card", "warnings.warning_evidence"}
 
 
 def query_functions() -> dict[str, Callable[..., Any]]:
@@ -167,9 +182,11 @@ def ctx(warehouse_url: str) -> Ctx:
         day = conn.execute(text("SELECT substr(CAST(dispatched_at AS TEXT), 1, 10) AS d FROM event "
                                 "WHERE dispatched_at IS NOT NULL AND duplicate_of IS NULL "
                                 "GROUP BY d ORDER BY COUNT(*) DESC, d LIMIT 1")).scalar()
+        warning_id = conn.execute(text("SELECT warning_id FROM warning_evidence WHERE fact = 'subsidy_payment'")).scalar()
     f, _ = parse_filters({"period": "last12m"}, NOW)
     f_services, _ = parse_filters({"period": "last12m"}, NOW, board="services")
-    return Ctx(db, f, f_services, grid, person_key, int(event_id), date.fromisoformat(day))
+    wf, _ = warnings_q.parse_warning_filters({"status": "all"}, NOW)
+    return Ctx(db, f, f_services, grid, person_key, int(event_id), date.fromisoformat(day), int(warning_id), wf)
 
 
 def test_every_query_function_is_in_the_table():
