@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -19,14 +20,24 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+def demo_version() -> str:
+    """A hash of what the demo sources are made from: the generator's code and the source declarations."""
+    files = sorted((ROOT / "cockpit" / "demo").glob("*.py")) + [ROOT / "config" / "sources" / "demo.toml"]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:16]
+
+
 def demo_sources(scale: str) -> Path:
-    """The demo department sources at ``scale``, generated once."""
+    """The demo department sources at ``scale``, generated once per version of the generator
+    (a cache made by an older generator lacks the tables a newer declaration reads)."""
     from cockpit.demo import generate
 
     out = BENCH / f"sources-{scale}"
-    if not (out / "manifest.json").exists():
+    stamp = BENCH / f"sources-{scale}.version"
+    version = demo_version()
+    if not (out / "manifest.json").exists() or not stamp.exists() or stamp.read_text() != version:
         print(f"generating {scale} demo sources into {shown(out)} …", flush=True)
         generate(out, scale=scale, overwrite=True)
+        stamp.write_text(version)
     return out
 
 
