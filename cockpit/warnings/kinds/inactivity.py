@@ -84,9 +84,13 @@ def evaluate(conn: Connection, rule: Rule, ctx: EvalContext) -> list[Match]:
     grids = dict(conn.execute(select(tagged.c.person_key, tagged.c.grid_code)
                               .where(tagged.c.person_key.in_(list(low)))).all())
     evidence: dict[str, list] = {}
+    first, last = min(v[0] for v in bounds.values()), max(v[1] for v in bounds.values())
     for keys in chunks(sorted(low)):
+        # the index range of these persons' grids and the widest window, then each row's own window
+        their_grids = sorted({grids[k] for k in keys if grids.get(k) in ctx.grids}) or sorted(ctx.grids)
         q = (select(r.c.sensor_id, r.c.metric, r.c.ts, r.c.src_source, r.c.src_key, r.c.subject_key, r.c.grid_code)
-             .where(r.c.subject_key.in_(keys), r.c.metric.in_(metrics), known, in_window).order_by(r.c.ts))
+             .where(r.c.subject_key.in_(keys), r.c.metric.in_(metrics), r.c.grid_code.in_(their_grids),
+                    r.c.ts > first, r.c.ts <= last, in_window).order_by(r.c.ts))
         for row in conn.execute(q):
             grids.setdefault(row.subject_key, row.grid_code)
             evidence.setdefault(row.subject_key, []).append(reading_evidence(row))
