@@ -11,7 +11,14 @@ import argparse
 from datetime import datetime
 from typing import Any, Callable
 
-from cockpit.cli_output import JSON_HELP, fail, iso_time, print_json, require_migrated, wants_json
+from cockpit.cli_output import (
+    JSON_HELP,
+    fail,
+    iso_time,
+    print_json,
+    require_migrated,
+    wants_json,
+)
 
 RULES_SHAPE = ('. Shape: {"at", "rules": [{"rule", "kind", "matched", "new", "joined", "level_raised", "cleared", '
                '"suppressed", "seconds", "error"}], "silenced", "unsilenced", "escalated"}; with --list: [{"rule", '

@@ -32,10 +32,16 @@ from cockpit.reference import category as category_of
 from cockpit.warehouse.schema import warning, warning_evidence
 from cockpit.warnings.kinds import kind_module
 from cockpit.warnings.levels import LEVELS, higher, rank, step_up
-from cockpit.warnings.model import Evidence, EvalContext, Match, Rule
+from cockpit.warnings.model import EvalContext, Evidence, Match, Rule
 from cockpit.warnings.rules import DEFAULT_ACK_SLA_MINUTES, RuleSettings, rules_from
 from cockpit.warnings.silences import apply_silences
-from cockpit.warnings.states import ENDED_STATUSES, ENGINE_ACTOR, OPEN_STATUSES, open_warning, transition
+from cockpit.warnings.states import (
+    ENDED_STATUSES,
+    ENGINE_ACTOR,
+    OPEN_STATUSES,
+    open_warning,
+    transition,
+)
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,13 @@ from sqlalchemy import Connection, insert, select, update
 from cockpit import clock
 from cockpit.auth.audit import audit
 from cockpit.warehouse.schema import silence, warning
-from cockpit.warnings.states import OPEN_STATUSES, ReasonRequired, TransitionRefused, WarningError, transition
+from cockpit.warnings.states import (
+    OPEN_STATUSES,
+    ReasonRequired,
+    TransitionRefused,
+    WarningError,
+    transition,
+)
 
 
 def matches(s: Mapping[str, Any], w: Mapping[str, Any]) -> bool:

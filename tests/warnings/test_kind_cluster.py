@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 
-from cockpit.warehouse.db import engine_for
 from tests.warnings import builders as b
 
 NOW = datetime(2026, 11, 18, 10, 30)
 CAT = "ECO-SANITATION"
-
-
-@pytest.fixture
-def conn(db_url):
-    with engine_for(db_url).begin() as c:
-        b.area_tree(c)
-        yield c
 
 
 def _reports(conn, n, channels=("hotline_12345", "grid_app"), grid=b.GRID_A11, lon=None, lat=None, prefix="p",

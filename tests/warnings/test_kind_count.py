@@ -6,19 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cockpit.warehouse.db import engine_for
 from cockpit.warnings.rules import RuleSettingsError
 from tests.warnings import builders as b
 
 NOW = datetime(2026, 11, 18, 10, 30)
 ENT = "91330999MA0000001X"
-
-
-@pytest.fixture
-def conn(db_url):
-    with engine_for(db_url).begin() as c:
-        b.area_tree(c)
-        yield c
 
 
 def test_one_failed_safety_inspection_raises_nothing(conn):

@@ -6,18 +6,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from cockpit.warehouse.db import engine_for
 from tests.warnings import builders as b
 
 NOW = datetime(2026, 11, 18, 10, 30)
 LAST = NOW - timedelta(minutes=20)
-
-
-@pytest.fixture
-def conn(db_url):
-    with engine_for(db_url).begin() as c:
-        b.area_tree(c)
-        yield c
 
 
 def _home(conn, name, water=None, doors=None, end=LAST, grid=b.GRID_A12, tag=True, **tag_kw):

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import pytest
 
-from cockpit.warehouse.db import engine_for
 from tests.warnings import builders as b
 
 NOW = datetime(2026, 11, 18, 10, 30)
 TODAY = NOW.date()
-
-
-@pytest.fixture
-def conn(db_url):
-    with engine_for(db_url).begin() as c:
-        b.area_tree(c)
-        yield c
 
 
 def test_a_subsidy_to_a_declared_relative_of_a_cadre_of_the_township(conn):

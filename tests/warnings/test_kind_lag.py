@@ -6,18 +6,10 @@ from datetime import date, datetime
 
 import pytest
 
-from cockpit.warehouse.db import engine_for
 from tests.warnings import builders as b
 
 NOW = datetime(2026, 11, 18, 10, 30)
 MONTHS = b.months_back(date(2026, 11, 1), 14)  # this month first
-
-
-@pytest.fixture
-def conn(db_url):
-    with engine_for(db_url).begin() as c:
-        b.area_tree(c)
-        yield c
 
 
 @pytest.mark.parametrize("value, fires", [(85.5, False), (85.4, True)])

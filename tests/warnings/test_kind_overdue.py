@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 
-from cockpit.warehouse.db import engine_for
 from tests.warnings import builders as b
 
 NOW = datetime(2026, 11, 18, 10, 30)
 TODAY = NOW.date()
-
-
-@pytest.fixture
-def conn(db_url):
-    with engine_for(db_url).begin() as c:
-        b.area_tree(c)
-        yield c
 
 
 def test_a_deadline_today_or_a_rectified_hazard_raises_nothing(conn):

@@ -6,17 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cockpit.warehouse.db import engine_for
 from tests.warnings import builders as b
 
 NOW = datetime(2026, 11, 18, 10, 30)
-
-
-@pytest.fixture
-def conn(db_url):
-    with engine_for(db_url).begin() as c:
-        b.area_tree(c)
-        yield c
 
 
 def _petitions(conn, n, days_ago=(0, 7), grid=b.GRID_A11, channel="petition"):

@@ -6,19 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cockpit.warehouse.db import engine_for
 from cockpit.warnings.rules import RuleSettingsError
 from tests.warnings import builders as b
 
 NOW = datetime(2026, 11, 18, 10, 30)
 LAST = NOW - timedelta(minutes=30)
-
-
-@pytest.fixture
-def conn(db_url):
-    with engine_for(db_url).begin() as c:
-        b.area_tree(c)
-        yield c
 
 
 def _day(conn, mean, sensor="AQ1", end=LAST, grid=b.GRID_A11):

@@ -57,6 +57,16 @@ def where_terms(table: Table, where: Mapping[str, Any]) -> list[ColumnElement]:
     return [table.c[k].in_(list(v)) if isinstance(v, list) else table.c[k] == v for k, v in where.items()]
 
 
+def missing_column(table: Table, columns: Mapping[str, Iterable[str]]) -> tuple[str, str] | None:
+    """The first parameter (of ``columns``: parameter -> the column names it gives) naming a column
+    ``table`` lacks, and the problem; None if every column exists (a kind's ``check``)."""
+    for key, names in columns.items():
+        missing = [n for n in names if n not in table.c]
+        if missing:
+            return key, f"{table.name} has no column {missing[0]!r}"
+    return None
+
+
 def check_columns(table: Table, names: Iterable[str], key: str) -> None:
     """Raise ``ValueError`` naming a column ``table`` does not have."""
     for n in names:

@@ -22,6 +22,7 @@ from cockpit.warnings.kinds._common import (
     at_least_zero,
     check_columns,
     chunks,
+    missing_column,
     number,
     positive,
     where_terms,
@@ -47,12 +48,8 @@ PARAMS: dict[str, Param] = {
 def check(p: Mapping[str, Any]) -> tuple[str, str] | None:
     """The parameter naming a column the counted table lacks, and the problem (read with the configuration)."""
     table, default_time = FACTS[p["fact"]]
-    for key, names in (("subject", [p["subject"]]), ("time_column", [p["time_column"] or default_time]),
-                       ("where", list(p["where"])), ("distinct", [p["distinct"]] if p["distinct"] else [])):
-        missing = [n for n in names if n not in table.c]
-        if missing:
-            return key, f"{table.name} has no column {missing[0]!r}"
-    return None
+    return missing_column(table, {"subject": [p["subject"]], "time_column": [p["time_column"] or default_time],
+                                  "where": list(p["where"]), "distinct": [p["distinct"]] if p["distinct"] else []})
 
 
 def evaluate(conn: Connection, rule: Rule, ctx: EvalContext) -> list[Match]:

@@ -18,6 +18,7 @@ from cockpit.warnings.kinds._common import (
     as_datetime,
     at_least_zero,
     check_columns,
+    missing_column,
     where_terms,
 )
 from cockpit.warnings.model import EvalContext, Evidence, Match, Rule
@@ -37,12 +38,7 @@ PARAMS: dict[str, Param] = {
 
 def check(p: Mapping[str, Any]) -> tuple[str, str] | None:
     """The parameter naming a column the table lacks, and the problem (read with the configuration)."""
-    table, _ = FACTS[p["fact"]]
-    for key, names in (("deadline", [p["deadline"]]), ("done", [p["done"]]), ("where", list(p["where"]))):
-        missing = [n for n in names if n not in table.c]
-        if missing:
-            return key, f"{table.name} has no column {missing[0]!r}"
-    return None
+    return missing_column(FACTS[p["fact"]][0], {"deadline": [p["deadline"]], "done": [p["done"]], "where": list(p["where"])})
 
 
 def evaluate(conn: Connection, rule: Rule, ctx: EvalContext) -> list[Match]:
