@@ -106,6 +106,17 @@ def _evidence_keys(conn: Connection, warning_id: int) -> set[tuple[str, str, str
     return {tuple(r) for r in conn.execute(select(e.fact, e.src_source, e.src_key).where(e.warning_id == warning_id))}
 
 
+def _open_evidence_keys(conn: Connection, rule: str) -> dict[int, set[tuple[str, str, str]]]:
+    """The evidence keys of every open warning of ``rule``, in one query (a pass reads them all)."""
+    e, w = warning_evidence.c, warning.c
+    out: dict[int, set[tuple[str, str, str]]] = {}
+    for wid, fact, source, key in conn.execute(
+            select(e.warning_id, e.fact, e.src_source, e.src_key).join(warning, w.id == e.warning_id)
+            .where(w.rule == rule, w.status.in_(OPEN_STATUSES))):
+        out.setdefault(wid, set()).add((fact, source, key))
+    return out
+
+
 def _add_evidence(conn: Connection, warning_id: int, rows: list[Evidence], now: datetime) -> None:
     if rows:
         conn.execute(insert(warning_evidence), [
@@ -138,6 +149,7 @@ def reconcile(conn: Connection, rule: Rule, matches: list[Match], ctx: EvalConte
     result.matched = len(by_fp)
     open_rows = {r["fingerprint"]: dict(r) for r in conn.execute(
         select(warning).where(warning.c.rule == rule.name, warning.c.status.in_(OPEN_STATUSES))).mappings()}
+    evidence_of = _open_evidence_keys(conn, rule.name) if open_rows else {}
     for fp, m in by_fp.items():
         w = open_rows.get(fp)
         if w is None:
@@ -150,7 +162,7 @@ def reconcile(conn: Connection, rule: Rule, matches: list[Match], ctx: EvalConte
             _add_evidence(conn, w["id"], m.evidence, now)
             result.new += 1
             continue
-        known = _evidence_keys(conn, w["id"])
+        known = evidence_of.get(w["id"], set())
         fresh = [e for e in m.evidence if e.key not in known]
         if fresh:
             _add_evidence(conn, w["id"], fresh, now)
