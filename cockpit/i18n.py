@@ -509,7 +509,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "warning.error.bad_area": {"zh": "区域代码无效或不在您的范围内。", "en": "The area code is invalid or outside your scope."},
     "warning.error.forbidden": {"zh": "您的角色不能处置预警，此次请求已记入审计日志。",
                                 "en": "Your role may not act on warnings; the request has been audited."},
-    "warning.error.unavailable": {"zh": "预警处置功能尚未就绪，请稍后再试。", "en": "Acting on warnings is not available yet."},
     "warning.open_total": {"zh": "未结束预警", "en": "Open warnings"},
     "big.live_warnings": {"zh": "实时预警", "en": "Live warnings"},
     "big.no_warnings": {"zh": "当前无预警", "en": "No open warnings"},

@@ -24,6 +24,8 @@ from cockpit.auth import can
 from cockpit.auth.refusals import audit_refusal
 from cockpit.i18n import t
 from cockpit.reference import CATEGORIES
+from cockpit.warnings import actions, silences
+from cockpit.warnings.states import WarningError
 from pages._access import allowed
 from pages._common import current_lang, engine, href, now
 from pages._scope import current_scope
@@ -147,10 +149,6 @@ def _act(action: str, warning_id: Any, lang: Any, run: Callable[[Any, str, str],
     if qw.warning_detail.uncached(engine(), current_scope(), warning_id) is None:
         _refuse(action, warning_id, "scope")
         return _message("warning.error.not_found", lang), no_update
-    try:
-        from cockpit.warnings.states import WarningError
-    except ImportError:
-        return _message("warning.error.unavailable", lang), no_update
     user = current_user()
     try:
         with engine().begin() as conn:
@@ -162,8 +160,6 @@ def _act(action: str, warning_id: Any, lang: Any, run: Callable[[Any, str, str],
         return _message(key if key.startswith("warning.error.") else "warning.error.refused", lang), no_update
     except Refused:
         return _message("warning.error.refused", lang), no_update
-    except ImportError:
-        return _message("warning.error.unavailable", lang), no_update
     extra = {"silence": str(result)} if action == "silence" and isinstance(result, int) else {}
     return no_update, href("/warnings", {"id": str(warning_id), "done": action, **extra, "lang": lang})
 
@@ -195,8 +191,7 @@ def acknowledge(n, note, warning_id, seen, lang):  # noqa: ANN001, ANN201
     _clicked(n, "wa-ack")
 
     def run(conn, actor, ip):  # noqa: ANN001, ANN202
-        from cockpit.warnings.actions import acknowledge as ack
-        return ack(conn, warning_id, actor, note=_text(note) or None, ip=ip, seen=_seen(seen))
+        return actions.acknowledge(conn, warning_id, actor, note=_text(note) or None, ip=ip, seen=_seen(seen))
     return _act("acknowledge", warning_id, lang, run)
 
 
@@ -209,8 +204,7 @@ def dismiss(n, reason, warning_id, seen, lang):  # noqa: ANN001, ANN201
         return _message("warning.error.reason_required", current_lang(lang if isinstance(lang, str) else None)), no_update
 
     def run(conn, actor, ip):  # noqa: ANN001, ANN202
-        from cockpit.warnings.actions import dismiss as dis
-        return dis(conn, warning_id, actor, reason=_text(reason), ip=ip, seen=_seen(seen))
+        return actions.dismiss(conn, warning_id, actor, reason=_text(reason), ip=ip, seen=_seen(seen))
     return _act("dismiss", warning_id, lang, run)
 
 
@@ -250,8 +244,7 @@ def silence(n, rule, area, category, hours, until, reason, warning_id, lang):  #
             return _message("warning.error.bad_duration", ui), no_update
 
     def run(conn, actor, ip):  # noqa: ANN001, ANN202
-        from cockpit.warnings.silences import create_silence
-        return create_silence(conn, author=actor, reason=_text(reason), ends_at=ends, rule=rule, area_code=area,
+        return silences.create_silence(conn, author=actor, reason=_text(reason), ends_at=ends, rule=rule, area_code=area,
                               category_code=category, ip=ip)
     return _act("silence", warning_id, lang, run)
 
@@ -264,9 +257,8 @@ def end_silence(n, warning_id, lang):  # noqa: ANN001, ANN201
     _clicked(n, "wa-end-silence")
 
     def run(conn, actor, ip):  # noqa: ANN001, ANN202
-        from cockpit.warnings.silences import end_silence as end
         w = qw.warning_detail.uncached(conn, current_scope(), warning_id)
         if w is None or w.get("silence_id") is None:
             raise Refused
-        return end(conn, int(w["silence_id"]), actor, ip=ip)
+        return silences.end_silence(conn, int(w["silence_id"]), actor, ip=ip)
     return _act("end_silence", warning_id, lang, run)

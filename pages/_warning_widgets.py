@@ -9,22 +9,13 @@ import pandas as pd
 from dash import html
 
 from cockpit.i18n import CATALOGUE, t
+from cockpit.warnings.levels import ROMAN
 from pages._common import config
-
-ROMAN = {"red": "I", "orange": "II", "yellow": "III", "blue": "IV"}
 
 
 def _rule_labels() -> dict[str, tuple[str, str]]:
-    """rule name -> (label_zh, label_en): the configured rules, else the defaults, else nothing."""
-    settings = getattr(config(), "rules", None)
-    rules = getattr(settings, "rules", None)
-    if rules:
-        return {name: (r.label_zh or name, r.label_en or name) for name, r in rules.items()}
-    try:
-        from cockpit.warnings.defaults import DEFAULT_RULES
-    except ImportError:
-        return {}
-    return {name: (str(b.get("label_zh", name)), str(b.get("label_en", name))) for name, b in DEFAULT_RULES.items()}
+    """rule name -> (label_zh, label_en) of the configured rules."""
+    return {name: (r.label_zh or name, r.label_en or name) for name, r in config().rules.rules.items()}
 
 
 def rule_label(name: str | None, lang: str) -> str:
