@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert, inspect
+from sqlalchemy import Connection, delete, insert, inspect, select
 
 from cockpit import reference
 from cockpit.warehouse import schema as s
 
 
 def seed_reference(conn: Connection) -> None:
-    """Replace the reference tables' rows with the code lists in ``cockpit.reference``."""
+    """Replace the reference tables' rows with the code lists in ``cockpit.reference``.
+
+    The responsibility list is data the admin edits (``cockpit.orders.routing``): a category's
+    rows are kept as they are, and only a category without any gets the defaults."""
+    kept = [dict(r) for r in conn.execute(select(s.responsibility)).mappings()]
     for table in (s.responsibility, s.category, s.indicator, s.channel, s.department, s.board):
         conn.execute(delete(table))
     conn.execute(insert(s.board), [{"code": c, "name_zh": zh, "name_en": en} for c, (zh, en) in reference.BOARDS.items()])
@@ -18,8 +22,13 @@ def seed_reference(conn: Connection) -> None:
     conn.execute(insert(s.category), [
         {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "board": c.board,
          "department_code": c.department, "sla_hours": c.sla_hours} for c in reference.CATEGORIES])
-    rows = []
+    departments = {d.code for d in reference.DEPARTMENTS}
+    categories = {c.code for c in reference.CATEGORIES}
+    rows = [r for r in kept if r["department_code"] in departments and r["category_code"] in categories]
+    edited = {r["category_code"] for r in rows}
     for c in reference.CATEGORIES:
+        if c.code in edited:
+            continue
         rows.append({"category_code": c.code, "department_code": c.department, "role": "lead"})
         rows += [{"category_code": c.code, "department_code": d, "role": "cooperate"} for d in c.cooperating]
     conn.execute(insert(s.responsibility), rows)

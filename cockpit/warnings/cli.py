@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction, command: Callable[..., argparse.Ar
     lst = ws.add_parser("list", help="list warnings (open ones by default)",
                         description="List warnings, most severe first, then the newest.")
     lst.add_argument("--status", default="open", help="open (default), all, or one status: new, acknowledged, "
-                     "cleared, dismissed")
+                     "dispatched, resolved, cleared, dismissed, closed")
     lst.add_argument("--level", choices=("red", "orange", "yellow", "blue"))
     lst.add_argument("--rule", metavar="NAME")
     lst.add_argument("--board", choices=("party", "economy", "safety", "services"))

@@ -39,6 +39,7 @@ from cockpit.warnings.states import (
     ENDED_STATUSES,
     ENGINE_ACTOR,
     OPEN_STATUSES,
+    TAKEN_STATUSES,
     open_warning,
     transition,
 )
@@ -182,7 +183,7 @@ def reconcile(conn: Connection, rule: Rule, matches: list[Match], ctx: EvalConte
         if w["status"] == "new":
             transition(conn, w["id"], "cleared", ENGINE_ACTOR, now, seen=w, active=False)
             result.cleared += 1
-        elif w["active"] and w["status"] == "acknowledged":
+        elif w["active"] and w["status"] in TAKEN_STATUSES:
             transition(conn, w["id"], "condition_gone", ENGINE_ACTOR, now, seen=w, active=False)
             result.cleared += 1
 

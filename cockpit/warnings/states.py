@@ -6,9 +6,11 @@ the data version so the screens see it. The history row carries the whole state 
 (status, level, active, silence), so a warning's current state is what its last history row says
 (``state_from_history``).
 
-Statuses: ``new`` → ``acknowledged`` (a person took it) → (part 2: dispatched, resolved, closed);
-``new`` → ``cleared`` (its condition ended before anyone acted); ``new``/``acknowledged`` →
-``dismissed`` (a person, with a reason). ``cleared`` and ``dismissed`` end a warning.
+Statuses: ``new`` → ``acknowledged`` (a person took it) → ``dispatched`` (a work order was made of
+it, ``cockpit.orders``) → ``resolved`` (the order's assignee reported the result) → ``closed`` (the
+township verified it); a reopened order (返工) takes its warning back to ``dispatched``.
+``new`` → ``cleared`` (its condition ended before anyone acted); any open status → ``dismissed`` (a
+person, with a reason). ``cleared``, ``dismissed`` and ``closed`` end a warning.
 
 Two people acting on one warning at once: the change is conditional on the state the actor saw,
 so the second gets ``WarningConflict`` instead of acting twice.
@@ -29,8 +31,9 @@ from cockpit.warehouse.schema import warning, warning_history
 
 ENGINE_ACTOR = "rules"  # the actor of the rule engine's changes
 
-OPEN_STATUSES: tuple[str, ...] = ("new", "acknowledged")
-ENDED_STATUSES: tuple[str, ...] = ("cleared", "dismissed")
+OPEN_STATUSES: tuple[str, ...] = ("new", "acknowledged", "dispatched", "resolved")
+ENDED_STATUSES: tuple[str, ...] = ("cleared", "dismissed", "closed")
+TAKEN_STATUSES: tuple[str, ...] = ("acknowledged", "dispatched", "resolved")  # a person has it
 STATUSES: tuple[str, ...] = OPEN_STATUSES + ENDED_STATUSES
 
 
@@ -50,13 +53,19 @@ ACTIONS: dict[str, Action] = {
     "joined": Action(OPEN_STATUSES, None, False, "warning.join"),  # new evidence of the same subject
     "level_raised": Action(OPEN_STATUSES, None, False, "warning.raise"),  # the condition got worse
     "escalated": Action(("new",), None, False, "warning.escalate"),  # not acknowledged within its SLA
-    "condition_gone": Action(("acknowledged",), None, False, "warning.condition_gone"),  # holds no more; a person has it
-    "condition_back": Action(("acknowledged",), None, False, "warning.condition_back"),
+    "condition_gone": Action(TAKEN_STATUSES, None, False, "warning.condition_gone"),  # holds no more; a person has it
+    "condition_back": Action(TAKEN_STATUSES, None, False, "warning.condition_back"),
     "cleared": Action(("new",), "cleared", False, "warning.clear"),  # ended before anyone acted
     "silenced": Action(OPEN_STATUSES, None, False, "warning.silence"),
     "unsilenced": Action(OPEN_STATUSES, None, False, "warning.unsilence"),
     "acknowledged": Action(("new",), "acknowledged", True, "warning.acknowledge"),
     "dismissed": Action(OPEN_STATUSES, "dismissed", True, "warning.dismiss"),
+    # the work order made of it (cockpit.orders) moves it on
+    "dispatched": Action(("new", "acknowledged"), "dispatched", True, "warning.dispatch"),
+    "order_resolved": Action(("dispatched",), "resolved", True, "warning.order_resolved"),
+    "order_reopened": Action(("resolved",), "dispatched", True, "warning.order_reopened"),
+    "closed": Action(("resolved",), "closed", True, "warning.close"),
+    "order_overdue": Action(("dispatched",), None, False, "warning.order_overdue"),  # its order missed a deadline
 }
 
 

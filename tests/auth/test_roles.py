@@ -53,7 +53,8 @@ def test_nobody_disabled_unknown_or_incomplete_sees_nothing(u):
 
 def test_permissions():
     assert can(user("admin"), "users.manage") and not can(user("leader"), "users.manage")
-    assert can(user("operator"), "work_order.act") and can(user("grid_worker"), "work_order.act")
+    assert can(user("operator"), "work_order.dispatch") and can(user("grid_worker"), "work_order.handle")
+    assert not can(user("grid_worker"), "work_order.dispatch") and not can(user("board_head"), "work_order.handle")
     assert not can(KIOSK_USER, "export") and can(KIOSK_USER, "view")
     # acting on warnings: the command centre and the leaders; a board head follows its warnings read-only
     assert [r for r in ("leader", "operator", "board_head", "grid_worker", "department_liaison", "admin")
