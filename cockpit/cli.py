@@ -1,5 +1,6 @@
 """``python -m cockpit <command>``: demo sources, simulation, ETL, migrations, scheduler, web server,
-configuration check, warning rules and warnings (``cockpit.warnings.cli``), users. Every command loads the configuration (``--config`` or ``COCKPIT_CONFIG``,
+configuration check, warning rules and warnings (``cockpit.warnings.cli``), the notification outbox
+(``cockpit.notify.cli``), users. Every command loads the configuration (``--config`` or ``COCKPIT_CONFIG``,
 then environment overrides); a configuration mistake prints its file, key and fix and exits 2.
 
 Every command that lists or reports takes ``--json``: one function builds its rows, one printer
@@ -118,10 +119,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return 0
     from cockpit.demo import simulate
 
+    from cockpit.demo.field import live_player
+
     interval = args.interval if args.interval is not None else config.get("demo", "simulate_interval_seconds")
     stop = _stop_on_signals()
     print(f"simulating live records in {out} every {interval:g} s (Ctrl-C to stop)", flush=True)
-    simulate(out, interval_seconds=interval, seed=seed, stop=stop)
+    simulate(out, interval_seconds=interval, seed=seed, stop=stop, after_step=live_player(config))
     return 0
 
 
@@ -129,6 +132,57 @@ def _simulate_rows(done: dict[str, dict[str, list]], at: datetime) -> list[dict[
     """One row per source a simulation step changed: records inserted and updated, and the step's time."""
     return [{"source": source, "inserted": len(change.get("inserted", [])), "updated": len(change.get("updated", [])),
              "at": iso_time(at)} for source, change in sorted(done.items())]
+
+
+def cmd_demo_orders(args: argparse.Namespace) -> int:
+    """The demo's field accounts and work-order history (``cockpit.demo.field``); demo mode only."""
+    config = _config(args)
+    if not config.get("app", "demo"):
+        return fail(args, "app.demo is false: demo work orders are only made in demo mode")
+    code = _require_migrated(config, args)
+    if code is not None:
+        return code
+    import time
+
+    from cockpit.auth import ensure_demo_users
+    from cockpit.demo import field
+    from cockpit.warehouse.db import engine_for
+
+    engine = engine_for(config.warehouse_url)
+    seed = int(config.get("demo", "seed"))
+    now = clock.now()
+    report: dict[str, Any] = {"at": iso_time(now)}
+    if args.step:
+        done = field.play_step(engine, seed=seed, now=now, config=config)
+        report.update(dispatched=done["dispatched"], acted=done["acted"])
+    else:
+        t0 = time.monotonic()
+        ensure_demo_users(engine)  # the operator and the grid worker people sign in as, before their duties
+        with engine.begin() as conn:
+            report["accounts"] = field.ensure_field_accounts(conn, now=now)
+        report["accounts"]["seconds"] = round(time.monotonic() - t0, 2)
+        with engine.begin() as conn:
+            report["backfill"] = field.backfill(conn, seed=seed, now=now, config=config)
+    with engine.connect() as conn:
+        report["by_status"] = field.status_counts(conn)
+        report["open_overdue"] = field.overdue_open(conn, now)
+    if wants_json(args):
+        print_json(report)
+        return 0
+    if args.step:
+        print(f"{len(report['dispatched'])} warnings dispatched, {len(report['acted'])} order actions")
+    else:
+        a, b = report["accounts"], report["backfill"]
+        print(f"field accounts: {a['grid_workers']} grid workers, {a['liaisons']} liaisons, {a['operators']} "
+              f"operators created; {a['grid_duties']} grid duties set ({a['seconds']} s)")
+        if b["done"]:
+            print(f"backfill: {b['orders']} work orders from {b['events_sampled']} past events, {b['actions']} "
+                  f"actions, {b['escalations']} overdue escalations ({b['seconds']} s)")
+        else:
+            print(f"backfill: nothing to do ({b['reason']})")
+    print("work orders: " + ", ".join(f"{k} {v}" for k, v in report["by_status"].items())
+          + f"; {report['open_overdue']} open and overdue")
+    return 0
 
 
 # ---------------------------------------------------------------- etl
@@ -393,6 +447,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help=JSON_HELP + ' (with --once). Shape: [{"source", "inserted", '
                    '"updated", "at"}], one per source changed')
 
+    p = command("demo-orders", cmd_demo_orders, "play the demo's field staff on work orders (demo mode)",
+                "Demo mode only (app.demo): create the field accounts the simulator plays (a grid worker per grid, "
+                "a liaison per department, the duty operator; random passwords nobody is shown), then make work "
+                "orders of a sample of the past 8 weeks' events and play their lives at past times (acknowledged, "
+                "resolved, some late, returned, reopened, closed; the recent ones left open). Does nothing if "
+                "already done. With --step: one live step instead (the simulator does it after each step).")
+    p.add_argument("--step", action="store_true", help="play one live step as of now: dispatch due warnings, act on "
+                   "due orders")
+    p.add_argument("--json", action="store_true", help=JSON_HELP + '. Shape: {"at", "accounts": {"grid_workers", '
+                   '"grid_duties", "liaisons", "operators", "seconds"}, "backfill": {"done", "reason" | "orders", '
+                   '"events_sampled", "actions", "escalations", "refused", "seconds"}, "by_status": {status: n}, '
+                   '"open_overdue"}; with --step "dispatched": [{"warning", "order"}] and "acted": [{"order", '
+                   '"action", "by"}] instead of "accounts" and "backfill"')
+
     p = command("etl", cmd_etl, "load the sources into the warehouse",
                 "Load the sources into the warehouse (incremental by replication key unless --full). "
                 "Prints one line per source; exits 1 if any source failed.")
@@ -454,6 +522,12 @@ def build_parser() -> argparse.ArgumentParser:
     from cockpit.warnings.cli import register as register_warnings
 
     register_warnings(sub, command)
+    from cockpit.orders.cli import register as register_orders
+
+    register_orders(sub, command)
+    from cockpit.notify.cli import register as register_notify
+
+    register_notify(sub, command)
     try:  # user accounts, when the access-control module is installed
         from cockpit.auth.cli import register
     except ImportError:

@@ -62,6 +62,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "escalation_minutes": 5,  # how often silences expire and unacknowledged warnings escalate, between loads
         "lock_file": "{var}/scheduler.lock",
     },
+    "orders": {  # work orders (cockpit.orders): deadlines, and the photos of a result
+        "ack_minutes": 60,  # acknowledge within; the resolution deadline is the category's SLA (职责清单)
+        "ack_minutes_red": 30,  # the order of a red warning (an elderly person inactive …)
+        "photo_max_bytes": 5_000_000,
+        "photo_max_count": 6,  # per reported result
+    },
     "demo": {"sources_dir": "{var}/sources", "seed": 20261126, "scale": "town", "simulate_interval_seconds": 20},
     "auth": {
         "session_idle_minutes": 60,
@@ -128,6 +134,7 @@ class Config:
     sources: dict[str, SourceConfig]
     kpis: KpiSettings = DEFAULT_SETTINGS  # each board's metrics, targets and minimum samples ([kpis])
     rules: Any = None  # the warning rules ([rules]): a cockpit.warnings.rules.RuleSettings
+    notify: Any = None  # the notification outbox and its channels ([notify]): a cockpit.notify.settings.NotifySettings
 
     def get(self, section: str, key: str) -> Any:
         return self.settings[section][key]
@@ -224,6 +231,7 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     includes = data.pop("include", [])
     kpi_block = data.pop("kpis", {})
     rules_block = data.pop("rules", {})
+    notify_block = data.pop("notify", {})
     raw_sources: dict[str, tuple[Path, Any]] = {}
     for name, block in (data.pop("sources", {}) or {}).items():
         raw_sources[name] = (file, block)
@@ -249,7 +257,7 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     for section, keys in data.items():
         if section not in DEFAULTS:
             raise ConfigError(file, section, "unknown section",
-                              "remove it or use one of: " + ", ".join(sorted(DEFAULTS)) + ", kpis, rules, sources, include")
+                              "remove it or use one of: " + ", ".join(sorted(DEFAULTS)) + ", kpis, notify, rules, sources, include")
         if not isinstance(keys, dict):
             raise ConfigError(file, section, "expected a table", f"write it as [{section}]")
         for key in keys:
@@ -293,8 +301,9 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
         raise ConfigError(file, exc.key, exc.problem, exc.fix) from None
 
     rules = _rules(file, rules_block)
+    notify = _notify(file, notify_block, env)
     sources = {name: _source(name, block, f, placeholders) for name, (f, block) in raw_sources.items()}
-    return Config(file=file, settings=settings, sources=sources, kpis=kpis, rules=rules)
+    return Config(file=file, settings=settings, sources=sources, kpis=kpis, rules=rules, notify=notify)
 
 
 def _rules(file: Path, block: Any) -> Any:
@@ -306,6 +315,16 @@ def _rules(file: Path, block: Any) -> Any:
     try:
         return rules_from(block)
     except RuleSettingsError as exc:
+        raise ConfigError(file, exc.key, exc.problem, exc.fix) from None
+
+
+def _notify(file: Path, block: Any, env: dict[str, str]) -> Any:
+    """``[notify]``: the notification outbox and its channels (``cockpit.notify.settings``)."""
+    from cockpit.notify.settings import NotifySettingsError, notify_from
+
+    try:
+        return notify_from(block, env)
+    except NotifySettingsError as exc:
         raise ConfigError(file, exc.key, exc.problem, exc.fix) from None
 
 

@@ -3,7 +3,9 @@
 Jobs: one incremental ETL job per enabled source (its ``interval_minutes``; first runs at start, a
 second apart in declaration order, so a restart catches up and areas load before what refers to them), a daily full reconciliation, and the weekly job (Monday 07:30 by default) that
 calls the ``cockpit.hooks.WEEKLY`` hooks. Rules and aggregates run as after-load hooks inside the ETL;
-between loads, the escalation job expires silences and escalates unacknowledged warnings.
+between loads, the escalation job expires silences, escalates unacknowledged warnings and escalates
+work orders past their deadlines (``cockpit.orders.overdue``); with notification channels configured,
+the notify job batches and sends the outbox every ``notify.send_seconds`` (``cockpit.notify.outbox``).
 
 ``run_scheduler(config)`` takes the single-instance lock, checks the warehouse is migrated, marks runs
 left 'running' by a dead process as abandoned, and runs until SIGTERM/SIGINT; then it sets the stop
@@ -36,6 +38,7 @@ FULL_RECONCILE_JOB = "etl-full-reconcile"
 WEEKLY_JOB = "weekly-report"
 HOUSEKEEPING_JOB = "housekeeping"
 ESCALATION_JOB = "warnings-escalation"
+NOTIFY_JOB = "notify-send"
 PG_ETL_THREADS = 4  # PostgreSQL takes concurrent writers; SQLite allows one
 
 
@@ -93,15 +96,34 @@ def run_housekeeping(config: Config, engine: Engine, stop: threading.Event) -> i
 
 
 def run_escalation(config: Config, engine: Engine, stop: threading.Event) -> None:
-    """Expire silences and escalate unacknowledged warnings (the rules pass after each load does it
-    too; this keeps the SLA when no source has loaded for a while)."""
+    """Expire silences, escalate unacknowledged warnings (the rules pass after each load does it too;
+    this keeps the SLA when no source has loaded for a while) and work orders past a deadline."""
     if stop.is_set():
         return
+    from cockpit.orders.overdue import escalate_overdue
     from cockpit.warnings.engine import housekeep
 
     out = housekeep(engine, config)
     if out.escalated or out.silenced or out.unsilenced:
         log.info("warnings: escalated %s, silenced %s, unsilenced %s", out.escalated, out.silenced, out.unsilenced)
+    with engine.begin() as conn:
+        overdue = escalate_overdue(conn, clock.now())
+    if overdue:
+        log.info("work orders: %s overdue escalations", overdue)
+
+
+def run_notify(config: Config, engine: Engine, stop: threading.Event) -> Any:
+    """Batch the waiting notices and send the due messages (``cockpit.notify.outbox``); between two
+    messages a stop request ends it, the message in flight recorded first."""
+    if stop.is_set():
+        return None
+    from cockpit.notify.outbox import run_once
+
+    report = run_once(engine, config.notify, lang=config.get("app", "language"), stop=stop)
+    if report.batched or report.messages:
+        log.info("notify: %s message(s) made, %s sent, %s to retry, %s failed", report.batched, report.sent,
+                 report.retrying, report.failed)
+    return report
 
 
 def build_scheduler(config: Config, engine: Engine, stop: threading.Event) -> BlockingScheduler:
@@ -143,6 +165,12 @@ def build_scheduler(config: Config, engine: Engine, stop: threading.Event) -> Bl
         args=(config, engine, stop), id=ESCALATION_JOB,
         name=f"warnings: silences and escalation every {sc['escalation_minutes']} min", **options,
     )
+    if config.notify is not None and config.notify.channels:  # no channel: the in-app list needs no sending
+        sched.add_job(
+            _guarded(NOTIFY_JOB, run_notify), IntervalTrigger(seconds=config.notify.send_seconds),
+            args=(config, engine, stop), id=NOTIFY_JOB, next_run_time=now + timedelta(seconds=len(enabled) + 1),
+            name=f"notifications: batch and send every {config.notify.send_seconds} s", **options,
+        )
     sched.add_job(
         _guarded(HOUSEKEEPING_JOB, run_housekeeping), CronTrigger(hour=3, minute=40, timezone=clock.zone()),
         args=(config, engine, stop), id=HOUSEKEEPING_JOB, name="prune old login attempts (daily)", **options,

@@ -9,7 +9,7 @@ the pages the role may open are offered (``pages._access.allowed``); the current
 ``active`` with ``aria-current="page"``.
 
 Below Bootstrap's ``lg`` breakpoint the links fold behind a toggler (Bootstrap's own collapse, so
-no callback); the signed-in user is one compact dropdown (name and role, change password, sign
+no callback); a bell with the unread count links to the notification list; the signed-in user is one compact dropdown (name and role, change password, sign
 out) with the language switch beside it. Styles: ``assets/nav.css``.
 """
 
@@ -112,6 +112,17 @@ def user_menu(user: Any, lang: str) -> Any:
         nav=True, in_navbar=True, align_end=True, id="nav-user", class_name="nav-user")
 
 
+def bell(unread: int | None, lang: str) -> Any:
+    """The bell: a link to the notification list with the unread count. ``None``: nobody or the kiosk."""
+    if unread is None:
+        return None
+    badge = html.Span(str(unread) if unread < 100 else "99+", className="badge rounded-pill bg-danger nav-bell-count",
+                      id="nav-bell-count") if unread else None
+    return html.A([html.I(className="bi bi-bell", **{"aria-hidden": "true"}), badge], href="/notifications",
+                  id="nav-bell", className="nav-link nav-bell", title=t("notify.bell", lang, n=unread),
+                  **{"aria-label": t("notify.bell", lang, n=unread)})
+
+
 def language_switch(lang: str, pathname: str | None, query: Mapping[str, str]) -> html.A:
     other = "en" if lang == "zh" else "zh"
     return html.A(t("nav.language", lang), id="lang-switch", className="btn btn-sm btn-outline-light nav-lang",
@@ -119,8 +130,9 @@ def language_switch(lang: str, pathname: str | None, query: Mapping[str, str]) -
 
 
 def navbar_children(groups: list[NavGroup], user: Any, lang: str, pathname: str | None,
-                    query: Mapping[str, str]) -> list:
-    """The bar's content: brand, toggler, and the collapsible links, user menu and language switch."""
+                    query: Mapping[str, str], unread: int | None = None) -> list:
+    """The bar's content: brand, toggler, and the collapsible links, the bell (``unread``: the user's
+    unread notices; None: no bell), user menu and language switch."""
     return [html.Div([
         dcc.Link([html.I(className="bi bi-grid-3x3-gap-fill me-2", **{"aria-hidden": "true"}),
                   html.Span(t("app.title", lang), className="nav-brand-text")], href="/", className="navbar-brand",
@@ -131,7 +143,7 @@ def navbar_children(groups: list[NavGroup], user: Any, lang: str, pathname: str 
                                          "aria-label": t("nav.toggle", lang)}),
         html.Div([
             html.Div([_group(g, lang, pathname) for g in groups], className="navbar-nav me-auto", id="nav-links"),
-            html.Div([user_menu(user, lang), language_switch(lang, pathname, query)],
+            html.Div([bell(unread, lang), user_menu(user, lang), language_switch(lang, pathname, query)],
                      className="navbar-nav nav-account", id="nav-account"),
         ], className="collapse navbar-collapse", id="nav-collapse"),
     ], className="container-fluid", key=f"nav-{pathname}")]  # a new page: the menu starts folded again

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -452,6 +453,150 @@ silence = Table(  # mutes matching warnings from starts_at to ends_at without lo
     Column("author", String(64), nullable=False),
     Column("reason", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
+)
+
+# ---------------------------------------------------------------- digital brain: work orders (cockpit.orders)
+work_order = Table(  # one row per work order: its current state, the projection of its log (work_order_log)
+    "work_order", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # what it was made from while it is open ("warning:12", "events:5,7"), NULL once it ended: one
+    # open order per warning or set of events, so a double click never dispatches twice
+    Column("open_key", String(200), unique=True),
+    Column("warning_id", Integer, ForeignKey("warning.id"), index=True),  # NULL: made from events
+    Column("status", String(16), nullable=False),  # cockpit.orders.states.STATUSES
+    Column("title", String(200), nullable=False),  # masked display text
+    Column("board", String(16), nullable=False),
+    Column("category_code", String(32)),
+    Column("department_code", String(32), nullable=False),  # 主体责任 responsible department
+    Column("cooperating", String(200)),  # 配合责任, comma-separated department codes
+    Column("assignee_user", String(64)),  # the grid worker it is assigned to; NULL: the department's liaisons
+    Column("township_code", String(20), nullable=False),
+    Column("village_code", String(20)),
+    Column("grid_code", String(20)),
+    Column("address", String(200)),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("level", String(8)),  # its warning's level when dispatched (NULL for events)
+    Column("created_at", DateTime, nullable=False),  # first dispatched
+    Column("created_by", String(64), nullable=False),
+    Column("ack_due_at", DateTime, nullable=False),
+    Column("resolve_due_at", DateTime, nullable=False),
+    Column("acknowledged_at", DateTime),  # first acknowledgement (MTTA)
+    Column("arrived_at", DateTime),
+    Column("resolved_at", DateTime),  # the last resolution (MTTR)
+    Column("closed_at", DateTime),
+    Column("ended_at", DateTime),  # closed or dismissed
+    Column("ack_overdue_at", DateTime),  # when it escalated for a missed acknowledgement deadline
+    Column("resolve_overdue_at", DateTime),  # when it escalated for a missed resolution deadline
+    Column("reopen_count", Integer, nullable=False, default=0),
+    Column("return_count", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_work_order_status", "status"),
+    Index("ix_work_order_grid_status", "grid_code", "status"),
+    Index("ix_work_order_department_status", "department_code", "status"),
+    Index("ix_work_order_created_at", "created_at"),
+)
+
+work_order_log = Table(  # append-only: triggers reject UPDATE and DELETE (migration 0015)
+    "work_order_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", Integer, ForeignKey("work_order.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),  # a user name, or "rules" for the overdue escalation
+    Column("action", String(24), nullable=False),  # dispatched | acknowledged | arrived | resolved …
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    # the assignment after the change, so the log alone replays the order's state
+    Column("department_code", String(32), nullable=False),
+    Column("assignee_user", String(64)),
+    Column("note", Text),
+)
+
+work_order_event = Table(  # the events an order was made from (响应受理 of one or several events)
+    "work_order_event", metadata,
+    Column("order_id", Integer, ForeignKey("work_order.id"), primary_key=True),
+    Column("event_id", Integer, primary_key=True),
+)
+
+work_order_photo = Table(  # photos of an order's result, stored by the cockpit, served only in scope
+    "work_order_photo", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", Integer, ForeignKey("work_order.id"), nullable=False, index=True),
+    Column("log_id", Integer, ForeignKey("work_order_log.id")),  # the step it was reported with
+    Column("content_type", String(16), nullable=False),  # image/jpeg | image/png
+    Column("bytes", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("uploaded_by", String(64), nullable=False),
+    Column("uploaded_at", DateTime, nullable=False),
+)
+
+grid_duty = Table(  # grid -> its grid worker (a user name): the routing of a grid's orders, edited by the admin
+    "grid_duty", metadata,
+    Column("grid_code", String(20), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+notice = Table(  # the in-app notification list, and what the outbox sends (cockpit.notify)
+    "notice", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # dispatch | escalation | overdue
+    Column("recipient", String(100), nullable=False),  # "user:<name>", "department:<code>", "role:<role>"
+    Column("group_key", String(200), nullable=False),  # notices of one group go out as one message
+    Column("order_id", Integer),
+    Column("warning_id", Integer),
+    Column("title", String(200), nullable=False),  # masked
+    Column("body", Text),  # masked
+    Column("link", String(200)),  # the page it is about
+    Column("created_at", DateTime, nullable=False),
+    Column("read_at", DateTime),
+    Index("ix_notice_recipient_created", "recipient", "created_at"),
+)
+
+# ---------------------------------------------------------------- notification outbox (cockpit.notify.outbox)
+notify_message = Table(  # one message of a channel: the notices of one group, sent (and retried) as one
+    "notify_message", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(48), nullable=False),  # the name under [notify.channels]
+    Column("channel_kind", String(16), nullable=False),  # wecom | dingtalk | email
+    Column("kind", String(16), nullable=False),  # the notices' kind: dispatch | escalation | overdue
+    Column("group_key", String(200), nullable=False),
+    Column("addresses", Text),  # e-mail: the recipients' addresses, comma-separated
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),  # Markdown (robots) / plain text (e-mail), masked
+    Column("notices", Integer, nullable=False),  # how many notices it carries
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    Column("last_error", Text),
+    Index("ix_notify_message_due", "status", "next_attempt_at"),
+    Index("ix_notify_message_channel_status", "channel", "status"),
+)
+
+notify_message_notice = Table(  # which message carries a notice on a channel: at most one (the primary key)
+    "notify_message_notice", metadata,
+    Column("notice_id", Integer, ForeignKey("notice.id"), primary_key=True),
+    Column("channel", String(48), primary_key=True),
+    Column("message_id", Integer, ForeignKey("notify_message.id"), nullable=False),
+    Index("ix_notify_message_notice_message", "message_id"),
+)
+
+notify_attempt = Table(  # every attempt to send a message, successful or not
+    "notify_attempt", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", Integer, ForeignKey("notify_message.id"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status", String(32)),  # HTTP status, or the SMTP reply code
+    Column("error", Text),  # what went wrong (errcode and errmsg, connection refused …)
+    Column("seconds", Float, nullable=False),
+    Index("ix_notify_attempt_message_at", "message_id", "at"),
 )
 
 # ---------------------------------------------------------------- access control and audit

@@ -137,3 +137,26 @@ def test_the_cli_prints_orders_their_timeline_and_the_times(sqlite_url: str, tmp
     duty = cli("duty", "list")
     assert {"category": "SAF-TRAFFIC", "board": "safety", "sla_hours": 48, "lead": "police",
             "cooperating": ["urban"]} in duty
+
+
+def test_the_schedulers_escalation_job_escalates_overdue_orders(sqlite_url: str, tmp_path) -> None:  # noqa: ANN001
+    import threading
+
+    from cockpit import clock
+    from cockpit.config import load_config
+    from cockpit.scheduler import run_escalation
+
+    eng = engine_for(sqlite_url)
+    with eng.begin() as c:
+        wb.area_tree(c)
+        people = ob.users(c)
+        w = ob.warning(c, level="yellow")
+        dispatch.dispatch_warning(c, w["id"], people["op"], now=T0)
+    (tmp_path / "cockpit.toml").write_text("", encoding="utf-8")
+    config = load_config(tmp_path / "cockpit.toml", env={"COCKPIT_WAREHOUSE_URL": sqlite_url})
+    with clock.pinned(at(90)):
+        run_escalation(config, eng, threading.Event())
+        run_escalation(config, eng, threading.Event())  # once per deadline
+    with eng.connect() as c:
+        assert level(c, w["id"]) == "orange"
+        assert c.execute(select(work_order_log.c.action).where(work_order_log.c.action == "overdue")).all() == [("overdue",)]
