@@ -98,7 +98,8 @@ def now() -> datetime:
 
 def real_now() -> datetime:
     """The machine's real time in the configured zone, pinned or not: only for timers that must fire
-    in real time (the scheduler's first runs), never for a figure or a stored time."""
+    in real time (the scheduler's first runs) and for protocols that check it (a 钉钉 signature's
+    timestamp), never for a figure or a stored time."""
     return datetime.now(timezone.utc).astimezone(_zone)
 
 

@@ -10,6 +10,8 @@ cockpit=(.venv/bin/python -m cockpit)
 "${cockpit[@]}" db upgrade
 "${cockpit[@]}" demo-sources
 "${cockpit[@]}" etl || echo "some sources failed to load (see above); the scheduler retries them" >&2
+# the field staff the simulator plays and 8 weeks of work-order history (demo mode only; once)
+"${cockpit[@]}" demo-orders || echo "no demo work orders (see above)" >&2
 
 pids=()
 stop_background() {

@@ -89,18 +89,20 @@ def _check_role_fields(role: str, board: str | None, grid_codes: tuple[str, ...]
                         + ", ".join(d.code for d in DEPARTMENTS))
 
 
-def create_user(conn: Connection, username: str, password: str, role: str, *, actor: str,
+def create_user(conn: Connection, username: str, password: str | None, role: str, *, actor: str,
                 display_name: str | None = None, board: str | None = None, grid_codes: tuple[str, ...] = (),
                 department_code: str | None = None, must_change_password: bool = True,
                 now: datetime | None = None, ip: str | None = None, _demo_password: str | None = None) -> User:
-    """Create a user. Raises ``UserError`` for a bad username, role fields or password, or a taken name."""
+    """Create a user. Raises ``UserError`` for a bad username, role fields or password, or a taken name.
+    ``password=None``: an account that cannot sign in until an administrator sets its password (the
+    demo's simulated field staff)."""
     name = normalise_username(username)
     if not USERNAME_RE.match(name):
         raise UserError("用户名只能包含字母、数字和 _ . -（2–64 位）/ a username is 2-64 letters, digits, _ . -")
     grid_codes = tuple(g.strip() for g in grid_codes if g.strip())
     _check_role_fields(role, board, grid_codes, department_code)
     try:
-        pw_hash = hash_password(password)
+        pw_hash = "" if password is None else hash_password(password)  # "": no password verifies against it
     except ValueError as exc:
         raise UserError(str(exc)) from None
     now = now or clock.now()

@@ -4,12 +4,14 @@ the replication key forward, late corrections, new ledger rows), and says exactl
 from __future__ import annotations
 
 import json
+import logging
 import random
 import sqlite3
 import threading
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from cockpit.demo import codes, episodes, events, oversight, readings, registry, services
 from cockpit.demo.defects import source_decls, sources_of
@@ -17,6 +19,8 @@ from cockpit.demo.generator import MANIFEST
 from cockpit.demo.store import FORMATTERS, TableData, format_rows, from_epoch, read_csv, write_csv
 from cockpit.demo.world import SCALES, World
 from cockpit import clock
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=2)
@@ -287,11 +291,20 @@ def _ledger_step(out_dir: Path, w: World, rng: random.Random, now: datetime, bad
     note("emergency_hazard", "inserted", new[ki])
 
 
-def simulate(out_dir: Path, *, interval_seconds: float, seed: int, stop: threading.Event | None = None) -> None:
-    """Run ``simulate_step`` every ``interval_seconds`` (wall clock) until ``stop`` is set."""
+def simulate(out_dir: Path, *, interval_seconds: float, seed: int, stop: threading.Event | None = None,
+             after_step: Callable[[datetime], None] | None = None) -> None:
+    """Run ``simulate_step`` every ``interval_seconds`` (wall clock) until ``stop`` is set; then
+    ``after_step(now)`` (the field staff on the warehouse, ``cockpit.demo.field.live_player``), whose
+    failure is logged and never stops the simulation."""
     stop = stop or threading.Event()
     step = 0
     while not stop.is_set():
-        simulate_step(out_dir, seed=seed + step, now=clock.now())
+        now = clock.now()
+        simulate_step(out_dir, seed=seed + step, now=now)
+        if after_step is not None:
+            try:
+                after_step(now)
+            except Exception:  # the simulator goes on
+                log.exception("the step after the simulation failed")
         step += 1
         stop.wait(interval_seconds)

@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import smtplib
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from cockpit import clock
 from cockpit.notify.settings import Channel
 
 WECOM_MAX_BYTES = 4096
@@ -92,7 +92,7 @@ def send_robot(channel: Channel, title: str, body: str, timeout: float) -> Resul
         return _post_json(channel.url, wecom_payload(title, body), timeout)
     url = channel.url
     if channel.secret:
-        url = signed_url(url, channel.secret, int(time.time() * 1000))
+        url = signed_url(url, channel.secret, int(clock.real_now().timestamp() * 1000))  # 钉钉 refuses a skewed one
     return _post_json(url, dingtalk_payload(title, body), timeout)
 
 

@@ -27,6 +27,8 @@ from typing import Any, Iterable
 from sqlalchemy import Connection, Engine, insert, select
 
 from cockpit import clock, hooks
+from cockpit.i18n import t
+from cockpit.notify import enqueue
 from cockpit.privacy import mask_text
 from cockpit.reference import category as category_of
 from cockpit.warehouse.schema import warning, warning_evidence
@@ -204,6 +206,10 @@ def escalate(conn: Connection, now: datetime, settings: RuleSettings) -> int:
                            columns={"ack_due_at": w["ack_due_at"] + sla},
                            note=f"未在 {int(sla.total_seconds() // 60)} 分钟内签收")
             n += 1
+        # the command centre is told (the leaders too once it is red): nobody holds it yet
+        enqueue(conn, kind="escalation", recipients=["role:operator"] + (["role:leader"] if w["level"] == LEVELS[-1] else []),
+                title=f"{t('warning.level.' + w['level'], 'zh')}（超时未签收升级）：{w['title']}", group_key=f"escalation|{w['rule']}|{w['village_code'] or '-'}",
+                now=now, link=f"/warnings?id={w['id']}", warning_id=w["id"])
     return n
 
 

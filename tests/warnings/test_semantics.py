@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from cockpit.warehouse.db import engine_for
-from cockpit.warehouse.schema import audit_log, silence, warning, warning_evidence, warning_history
+from cockpit.warehouse.schema import audit_log, notice, silence, warning, warning_evidence, warning_history
 from cockpit.warnings import actions
 from cockpit.warnings.engine import RuleResult, escalate, reconcile
 from cockpit.warnings.model import Evidence, EvalContext, Match, Rule
@@ -176,6 +176,11 @@ def test_escalation_one_level_per_sla_missed_until_acknowledged(conn: Connection
     actions.acknowledge(conn, other, "duty", now=T0 + timedelta(minutes=10))
     assert escalate(conn, T0 + timedelta(hours=2), SETTINGS) == 0  # acknowledged: no escalation
     assert_state_is_history(conn)
+    # the command centre was told of each escalation run, the leaders once it was red
+    told = conn.execute(select(notice.c.recipient, notice.c.title, notice.c.group_key).where(notice.c.warning_id == wid)
+                        .order_by(notice.c.id)).all()
+    assert [r[0] for r in told] == ["role:operator", "role:operator", "role:leader"]
+    assert told[-1][1].startswith("红色预警（超时未签收升级）") and told[-1][2].startswith("escalation|")
 
 
 def test_silences_mute_without_losing_the_record_and_expire_by_themselves(conn: Connection) -> None:
