@@ -19,6 +19,7 @@ from pages._warning_actions import DONE_KEYS, ERROR_KEYS, actions_panel
 from pages._warning_widgets import (action_label, actor_label, category_label, level_chip, place_label, rule_label,
                                     status_label, when)
 from pages._widgets import data_table, figure_box, fmt, notices, panel
+from queries import orders as qo
 from queries import warnings as qw
 from queries._base import reading
 
@@ -43,6 +44,7 @@ def detail_page(query: dict, lang: str) -> html.Div:
                                       id="wd-not-found"), _back(lang)], className="page")
         evidence = qw.warning_evidence(db, scope, wid)
         history = qw.warning_history(db, scope, wid)
+        order = qo.order_of_warning(db, scope, wid)
     bad = [k for k in ("done", "error") if query.get(k) and query[k] not in (DONE_KEYS if k == "done" else ERROR_KEYS)]
     flash = None
     if query.get("done") in DONE_KEYS:
@@ -55,7 +57,7 @@ def detail_page(query: dict, lang: str) -> html.Div:
         html.Div([_back(lang)], className="mb-2"),
         notices(bad, lang),
         flash,
-        _header(w, lang),
+        _header(w, lang, order),
         html.Div([
             html.Div([
                 panel(t("warning.evidence", lang, n=n_evidence), [_evidence(fact, df, lang) for fact, df in evidence.items()]
@@ -73,7 +75,17 @@ def detail_page(query: dict, lang: str) -> html.Div:
     ], className="page warning-page", id="warning-page")
 
 
-def _header(w: dict, lang: str) -> html.Div:
+def _order_link(order: dict | None, lang: str) -> Any:
+    """The link to the warning's work order, if it has one."""
+    if not order:
+        return None
+    status = t(f"order.status.{order['status']}", lang) if f"order.status.{order['status']}" in CATALOGUE else order["status"]
+    return dcc.Link([html.I(className="bi bi-clipboard-check me-1"), t("desk.warning_order", lang, id=order["id"],
+                                                                        status=status)],
+                    href=f"/orders/{int(order['id'])}", id="wd-order-link", className="wd-order-link")
+
+
+def _header(w: dict, lang: str, order: dict | None = None) -> html.Div:
     due = w.get("ack_due_at")
     sla: Any = None
     if w.get("acknowledged_at") is not None:
@@ -97,7 +109,7 @@ def _header(w: dict, lang: str) -> html.Div:
         html.Div([html.Span([html.I(className="bi bi-geo-alt me-1"), place_label(w, lang)]),
                   html.Span(category_label(w, lang)) if category_label(w, lang) else None,
                   html.Span(t("warning.opened_at", lang, at=when(w["opened_at"]))),
-                  sla, muted,
+                  sla, muted, _order_link(order, lang),
                   html.Span(t("warning.inactive", lang), className="wd-inactive") if not w.get("active") else None],
                  className="wd-meta"),
     ], className="wd-header panel", id="wd-header")

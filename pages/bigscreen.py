@@ -20,7 +20,8 @@ from pages._scope import current_scope
 from pages._kpi_card import kpi_card
 from pages._warning_widgets import level_chip, place_label, rule_label
 from pages._widgets import fmt
-from queries import areas, events, kpis
+from queries import areas, kpis
+from queries import orders as qo
 from queries import warnings as qw
 from queries._base import reading
 from queries.departments import department_response_ranking
@@ -54,23 +55,29 @@ def short_label(key: str, lang: str, full: str) -> str:
     return t(key, lang) if key in CATALOGUE else full
 
 
-def _event_list(df: pd.DataFrame, lang: str, time_col: str) -> html.Ul | html.Div:
+def _order_list(df: pd.DataFrame, lang: str) -> html.Ul | html.Div:
+    """Today's work orders, newest first: time, category, title, place, status (overdue in red);
+    each opens its order's page (the kiosk, which may not open the desk, sees them without links)."""
     if df.empty:
-        return html.Div(t("big.none_today" if time_col == "dispatched_at" else "empty", lang), className="big-empty")
-    today = time_col == "dispatched_at"  # today's orders: the time alone says when
+        return html.Div(t("big.none_today", lang), className="big-empty", id="big-orders-empty")
+    linked = allowed("orders")
     items = []
     for r in df.to_dict("records"):
-        category = r.get(f"category_{lang}") or r["category_code"]
-        items.append(html.Li(dcc.Link([
-            html.Span(pd.Timestamp(r[time_col]).strftime("%H:%M" if today else "%m-%d %H:%M"), className="ev-time"),
-            html.Span(short_label(f"category.short.{r['category_code']}", lang, category),
-                      className=f"ev-cat board-{r['board']}", title=category),
+        category = r.get(f"category_{lang}") or r.get("category_code") or ""
+        code = r.get("category_code") or ""
+        cells = [
+            html.Span(pd.Timestamp(r["created_at"]).strftime("%H:%M"), className="ev-time"),
+            html.Span(short_label(f"category.short.{code}", lang, category), className=f"ev-cat board-{r['board']}",
+                      title=category),
             html.Span(r.get("title") or "", className="ev-title"),
-            html.Span(r.get("grid_name") or "", className="ev-grid"),
-            html.Span(t(f"status.{r['status']}", lang), className=f"ev-status st-{r['status']}"),
-        ], href=href("/drill", {"board": r["board"], "village": r["village_code"], "grid": r["grid_code"],
-                                "period": config().get("app", "big_screen_period")}))))
-    return html.Ul(items, className="big-list" + (" big-list-today" if today else ""))
+            html.Span(r.get("grid_name") or r.get("village_name") or "", className="ev-grid"),
+            html.Span(t(f"order.status.{r['status']}", lang), className=f"ev-status ost-{r['status']}"
+                      + (" ost-late" if r.get("overdue") else "")),
+        ]
+        item = (dcc.Link(cells, href=f"/orders/{int(r['id'])}", id=f"big-order-{r['id']}") if linked
+                else html.Div(cells, className="wl-item", id=f"big-order-{r['id']}"))
+        items.append(html.Li(item))
+    return html.Ul(items, className="big-list big-list-today", id="big-order-list")
 
 
 def _warning_list(df: pd.DataFrame, lang: str) -> html.Ul | html.Div:
@@ -112,15 +119,13 @@ def _content(lang: str) -> dict:
                     "codes": [], "latest": empty, "levels": _level_totals({}, lang), "orders": empty, "orders_head": "",
                     "ranking": ranking_bar(pd.DataFrame(), lang=lang, dark=True), "town": t("app.title", lang)}
         here, at = town["code"], now()  # the screen shows one township even when the warehouse holds several
-        day = at.date()
         period = config().get("app", "big_screen_period")  # a rolling window: never nearly empty
         window, _ = parse_filters({"period": period}, at)
         shapes = areas.map_shapes(db, scope, here)
         levels = qw.open_levels(db, scope, here)
         live = qw.live_warnings(db, scope, area=here, limit=10)
         totals = qw.open_level_totals(db, scope, area=here)
-        dispatched = events.dispatched_on(db, scope, day, limit=10, area=here)
-        counts = events.count_dispatched_on(db, scope, day, area=here)
+        today = qo.today_orders(db, scope, now=at, area=here, limit=10)
         ranking = department_response_ranking(db, scope, window, area=here)
         board_kpis = {b: kpis.board_kpis(db, scope, parse_filters({"period": period}, at, board=b)[0], here, limit=4,
                                          settings=config().kpis)
@@ -133,8 +138,8 @@ def _content(lang: str) -> dict:
         "open_total": sum(totals.values()),
         "levels": _level_totals(totals, lang),
         "latest": _warning_list(live, lang),
-        "orders": _event_list(dispatched, lang, "dispatched_at"),
-        "orders_head": t("big.dispatched_today", lang, n=counts["n"], r=counts["resolved"]),
+        "orders": _order_list(today["rows"], lang),
+        "orders_head": t("desk.big_head", lang, n=today["n"], r=today["resolved"]),
         "ranking": ranking_bar(ranking, lang=lang, dark=True, top=7),
         "town": town["name"],
     }

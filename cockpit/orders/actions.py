@@ -36,8 +36,7 @@ def _move_warning(conn: Connection, order: Mapping[str, Any], action: str, actor
         return
     w = warning_states.load(conn, order["warning_id"], lock=True)
     if w["status"] in warning_states.ACTIONS[follow].sources:
-        warning_states.transition(conn, w["id"], follow, actor, now, seen=w, ip=ip,
-                                  note=note or f"work order {order['id']}")
+        warning_states.transition(conn, w["id"], follow, actor, now, seen=w, ip=ip, note=note)
 
 
 def act(conn: Connection, order_id: int, action: str, user: Account | None, *, note: str | None = None,

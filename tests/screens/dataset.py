@@ -6,7 +6,7 @@ import json
 import random
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from cockpit import clock
 from cockpit.aggregates import rebuild_event_days
@@ -170,6 +170,7 @@ def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = 
         conn.execute(insert(s.etl_run), runs)
         conn.execute(insert(s.dq_issue), dq)
         warnings_part(conn, NOW, ev)
+        orders_part(conn, NOW, ev)
     rebuild_event_days(engine)
 
 
@@ -262,6 +263,71 @@ def warnings_part(conn, now: datetime, ev: list[dict]) -> None:  # noqa: ANN001
     for row in history:
         row["warning_id"] = ids[row["warning_id"]]
     conn.execute(insert(s.warning_history), history)
+
+
+def orders_part(conn, now: datetime, ev: list[dict]) -> None:  # noqa: ANN001
+    """Work orders as the core would have written them (rows and their logs, no core: known rows).
+
+    1 dispatched today (safety, grid 1, to grid worker gridman); 2 acknowledged, past its resolution
+    deadline (economy, grid 2); 3 resolved, waiting to be verified (services, grid 3); 4 closed
+    (party, grid 4); 5 dispatched, past its acknowledgement deadline (safety, grid 1); 6 dismissed,
+    made from the cleared warning 5 (services, a village: no grid)."""
+    grids = list(GRIDS)
+    picks = {}
+    for board, grid in (("safety", grids[0]), ("economy", grids[1]), ("services", grids[2]), ("party", grids[3])):
+        picks[board] = next(i for i, e in enumerate(ev, start=1) if e["board"] == board and e["grid_code"] == grid
+                            and e["duplicate_of"] is None)
+    h, d = timedelta(hours=1), timedelta(days=1)
+    warning5 = conn.execute(select(s.warning.c.id).where(s.warning.c.fingerprint == "fp5")).scalar()
+
+    def order(n: int, board: str, status: str, created: datetime, *, grid: str | None, assignee: str | None = None,
+              ack: datetime | None = None, resolved: datetime | None = None, closed: datetime | None = None,
+              ack_due: datetime | None = None, resolve_due: datetime | None = None, warning: int | None = None,
+              level: str | None = None) -> dict:
+        e = ev[picks[board] - 1]
+        ended = closed if status in ("closed", "dismissed") else None
+        return {"open_key": None if ended else f"events:{picks[board]}" if n != 5 else f"events:{picks[board]},0",
+                "warning_id": warning, "status": status, "title": e["title"], "board": board,
+                "category_code": e["category_code"], "department_code": e["department_code"], "cooperating": None,
+                "assignee_user": assignee, "township_code": TOWNSHIP, "village_code": (grid or list(VILLAGES)[1])[:12],
+                "grid_code": grid, "level": level, "created_at": created, "created_by": "duty",
+                "ack_due_at": ack_due or created + timedelta(minutes=30), "resolve_due_at": resolve_due or created + 72 * h,
+                "acknowledged_at": ack, "resolved_at": resolved, "closed_at": closed if status == "closed" else None,
+                "ended_at": ended, "reopen_count": 0, "return_count": 0, "updated_at": closed or resolved or ack or created}
+
+    rows = [
+        order(1, "safety", "dispatched", now, grid=grids[0], assignee="gridman", ack_due=now + 2 * h),
+        order(2, "economy", "acknowledged", now - 2 * d, grid=grids[1], ack=now - 2 * d + 20 * timedelta(minutes=1),
+              resolve_due=now - h),
+        order(3, "services", "resolved", now - 5 * d, grid=grids[2], ack=now - 5 * d + 30 * timedelta(minutes=1),
+              resolved=now - 5 * d + 20 * h),
+        order(4, "party", "closed", now - 10 * d, grid=grids[3], ack=now - 10 * d + h, resolved=now - 9 * d,
+              closed=now - 8 * d),
+        order(5, "safety", "dispatched", now - 3 * d, grid=grids[0]),
+        order(6, "services", "dismissed", now - 30 * d, grid=None, warning=warning5, level="yellow",
+              closed=now - 10 * d),
+    ]
+    rows[5]["department_code"] = "health"
+    logs, links = [], []
+    for n, r in enumerate(rows, start=1):
+        oid = conn.execute(insert(s.work_order).values(**r).returning(s.work_order.c.id)).scalar_one()
+        steps = [("dispatched", None, "dispatched", r["created_at"], "duty", None)]
+        if r["acknowledged_at"]:
+            steps.append(("acknowledged", "dispatched", "acknowledged", r["acknowledged_at"], r["assignee_user"] or "liaison",
+                          None))
+        if r["resolved_at"]:
+            steps.append(("resolved", "acknowledged", "resolved", r["resolved_at"], "liaison", "已现场处置"))
+        if r["status"] == "closed":
+            steps.append(("closed", "resolved", "closed", r["closed_at"], "duty", None))
+        if r["status"] == "dismissed":
+            steps.append(("dismissed", "dispatched", "dismissed", r["ended_at"], "duty", "指标口径调整"))
+        logs += [{"order_id": oid, "at": at, "actor": actor, "action": action, "from_status": src, "to_status": dst,
+                  "department_code": r["department_code"], "assignee_user": r["assignee_user"], "note": note}
+                 for action, src, dst, at, actor, note in steps]
+        if r["warning_id"] is None:
+            links.append({"order_id": oid, "event_id": picks[r["board"]]})
+    conn.execute(insert(s.work_order_log), logs)
+    conn.execute(insert(s.work_order_event), links)
 
 
 def midnight_of(day: date) -> datetime:
