@@ -19,7 +19,9 @@ from cockpit.auth import CSRF_URL
 from pages._access import allowed
 from pages._common import LANG_COOKIE, config, current_lang, engine
 from pages._nav import NAVBAR_CLASS, nav_groups, navbar_children
+from queries.notifications import unread_count
 from web import current_scope, current_user, install
+from web.photos import install_photos
 from web.security_headers import allow_inline_scripts
 
 VENDOR_DIR = files("flask_bootstrap") / "static" / "bootstrap5"
@@ -41,6 +43,7 @@ server = app.server
 # Login, sessions, CSRF, kiosk access and the privacy filter: every route below needs a session.
 install(server, config(), engine())
 allow_inline_scripts(server, app.csp_hashes)  # the CSP admits Dash's inline bootstrap script by its hash
+install_photos(server)  # GET /photos/<id>: a work order's result photos, to those who may see the order
 
 
 @server.route(VENDOR_URL + "<path:filename>")
@@ -76,7 +79,9 @@ def navbar(pathname: str | None, search: str | None) -> tuple[list, str]:
         return [], f"{NAVBAR_CLASS} d-none"
     scope = current_scope()
     groups = nav_groups(dash.page_registry.values(), allowed, scope.allows_board)
-    return navbar_children(groups, current_user(), lang, pathname, query), NAVBAR_CLASS
+    user = current_user()
+    unread = unread_count(engine(), user) if user is not None and user.id is not None else None
+    return navbar_children(groups, user, lang, pathname, query, unread), NAVBAR_CLASS
 
 
 # What is loaded by now (Dash, Plotly, pandas, the pages) lives as long as the process: keep it out of

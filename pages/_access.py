@@ -21,7 +21,8 @@ from web import current_user
 F = TypeVar("F", bound=Callable[..., Any])
 
 PAGE_PERMISSION = {"bigscreen": "view", "board": "browse", "drill": "browse", "warnings": "browse",
-                   "governance": "governance.view", "audit": "audit.view"}
+                   "orders": "browse", "order": "browse", "governance": "governance.view", "audit": "audit.view",
+                   "notifications": "view", "my_orders": "work_order.handle"}
 
 
 def allowed(page: str) -> bool:

@@ -232,7 +232,7 @@ def _events(events: list[dict], lang: str) -> Any:
 def _photos(photos: list[dict]) -> Any:
     if not photos:
         return None
-    return html.Div([html.A(html.Img(src=f"/photos/{int(p['id'])}", alt=f"#{p['id']}", loading="lazy",
+    return html.Div([html.A(html.Img(src=f"/photos/{int(p['id'])}", alt=f"#{p['id']}",
                                      className="od-photo"), href=f"/photos/{int(p['id'])}", target="_blank",
                             title=f"{p.get('uploaded_by') or ''} {when(p.get('uploaded_at'))}")
                      for p in photos], className="od-photo-grid", id="od-photos")

@@ -87,7 +87,7 @@ def add_security_headers(response: flask.Response, *, static: bool, production: 
         headers.setdefault("X-Frame-Options", legacy_framing)
     headers.setdefault("Referrer-Policy", "same-origin")  # never leak a kiosk token in a Referer
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    if not static:
+    if not static and "no-store" not in (headers.get("Cache-Control") or ""):  # a view's own no-store stays
         headers["Cache-Control"] = "no-store"
     if production:
         headers.setdefault("Strict-Transport-Security", HSTS)

@@ -8,7 +8,6 @@ ID and phone numbers stay masked for every role.
 from __future__ import annotations
 
 from typing import Protocol
-from urllib.parse import urlencode
 
 from cockpit.scope import Scope
 
@@ -16,6 +15,8 @@ from cockpit.scope import Scope
 class Account(Protocol):
     """What ``scope_for`` and ``can`` read of a user (``cockpit.auth.users.User`` has it)."""
 
+    @property
+    def username(self) -> str: ...
     @property
     def role(self) -> str: ...
     @property
@@ -40,18 +41,21 @@ ROLES: tuple[str, ...] = (LEADER, OPERATOR, BOARD_HEAD, GRID_WORKER, DEPARTMENT_
 
 # Actions. Screens check ``can(user, ...)`` before offering them and the server checks again.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    LEADER: frozenset({"view", "browse", "export", "governance.view", "warning.act", "whistle.rate", "report.generate"}),
-    OPERATOR: frozenset({"view", "browse", "export", "governance.view", "warning.act", "work_order.act", "whistle.act",
-                         "whistle.rate", "report.generate"}),
+    LEADER: frozenset({"view", "browse", "export", "governance.view", "warning.act", "work_order.dispatch",
+                       "whistle.rate", "report.generate"}),
+    OPERATOR: frozenset({"view", "browse", "export", "governance.view", "warning.act", "work_order.dispatch",
+                         "whistle.act", "whistle.rate", "report.generate"}),
     BOARD_HEAD: frozenset({"view", "browse", "export", "report.generate"}),  # follows its warnings read-only
-    GRID_WORKER: frozenset({"view", "browse", "work_order.act"}),
-    DEPARTMENT_LIAISON: frozenset({"view", "browse", "summons.act"}),
+    GRID_WORKER: frozenset({"view", "browse", "work_order.handle"}),
+    DEPARTMENT_LIAISON: frozenset({"view", "browse", "work_order.handle", "summons.act"}),
     ADMIN: frozenset({"view", "browse", "governance.view", "audit.view", "users.manage", "sources.manage",
                       "rules.manage", "report.generate"}),
     KIOSK: frozenset({"view"}),  # the big screen only
 }
 # "view": the big screen; "browse": board pages and the drill-down; "governance.view": source health,
-# quarantine and lineage; "audit.view": the audit log.
+# quarantine and lineage; "audit.view": the audit log; "work_order.dispatch": the township's part of a
+# work order (dispatch, re-route, verify and close, reopen, dismiss); "work_order.handle": the
+# assignee's part (acknowledge, arrive, resolve, return), on the orders assigned to them.
 
 NOTHING = Scope(areas=frozenset(), boards=frozenset(), departments=frozenset(), personal_data=False)
 
@@ -84,10 +88,9 @@ def landing_path(user: Account | None) -> str:
     """Where a role lands after signing in without a deep link (a ``next`` other than ``/``).
 
     Leader: the big screen. Operator: the warning center, the triage queue of their shift. Board head:
-    their board. Grid worker: the drill-down of their first grid (their orders once they exist).
-    Department liaison: the drill-down, which their scope limits to their department's categories
-    across every board (a department's categories span boards, so no single board is theirs).
-    Administrator: data governance. Anyone else: the big screen.
+    their board. Grid worker and department liaison: their own work orders (``/my/orders``: a grid
+    worker's assigned to them, on a phone; a liaison's department's, on a laptop), where the day's
+    work is. Administrator: data governance. Anyone else: the big screen.
     """
     if user is None:
         return "/"
@@ -95,11 +98,8 @@ def landing_path(user: Account | None) -> str:
         return "/warnings"
     if user.role == BOARD_HEAD and user.board:
         return f"/board/{user.board}"
-    if user.role == GRID_WORKER and user.grid_codes:
-        grid = user.grid_codes[0]  # a grid code starts with its village's 12 digits
-        return "/drill?" + urlencode({"village": grid[:12], "grid": grid})
-    if user.role == DEPARTMENT_LIAISON:
-        return "/drill"
+    if user.role in (GRID_WORKER, DEPARTMENT_LIAISON):
+        return "/my/orders"
     if user.role == ADMIN:
         return "/governance"
     return "/"

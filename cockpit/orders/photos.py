@@ -57,7 +57,9 @@ def check_photo(data: bytes, max_bytes: int) -> Photo:
                 fmt, (width, height) = img.format, img.size
                 if width * height > MAX_PIXELS:
                     raise PhotoRejected(f"a photo of {width}×{height} pixels is too large", "order.error.photo_size")
-                img.verify()  # a truncated or corrupt file fails here
+                img.verify()  # the structure (a PNG's chunks and their checksums)
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()  # the pixels: a truncated JPEG fails only when decoded
     except PhotoRejected:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever Pillow raises for a broken file

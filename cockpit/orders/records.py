@@ -130,22 +130,45 @@ def evidence_count(conn: Connection, order: dict[str, Any]) -> int:
     return len(events_of(conn, order, limit=10_000))
 
 
+# a warning's entry written after (in the same transaction as) its order's entry of this action
+_FOLLOWS = {"order_resolved": "resolved", "order_reopened": "reopened", "closed": "closed", "dismissed": "dismissed",
+            "order_overdue": "overdue"}
+
+
 def timeline(conn: Connection, order: dict[str, Any]) -> list[dict[str, Any]]:
-    """From the warning to the closing: the warning's history up to the order's end, and the order's
-    log, merged by time. Each entry: at, what ("warning" | "order"), action, actor, from_status,
-    to_status, note (and level for the warning's entries)."""
-    out: list[dict[str, Any]] = []
+    """From the warning to the closing: the warning's history and the order's log, merged by time.
+    At the same instant, a warning's entry that follows an order's step (its result, its closing …)
+    comes after that step, and any other (opened, dispatched) before. Each entry: at, what
+    ("warning" | "order"), action, actor, from_status, to_status, note (and level for the warning's)."""
+    warning_rows: list[dict[str, Any]] = []
     if order.get("warning_id"):
         h = warning_history.c
-        for r in conn.execute(select(h.id, h.at, h.action, h.actor, h.from_status, h.to_status, h.to_level, h.note)
-                              .where(h.warning_id == order["warning_id"]).order_by(h.id)).mappings():
-            out.append({**dict(r), "what": "warning", "seq": (0, r["id"])})
-    for r in log_of(conn, order["id"]):
-        out.append({"id": r["id"], "at": r["at"], "action": r["action"], "actor": r["actor"],
-                    "from_status": r["from_status"], "to_status": r["to_status"], "to_level": None,
-                    "note": r["note"], "what": "order", "department_code": r["department_code"],
-                    "assignee_user": r["assignee_user"], "seq": (1, r["id"])})
-    out.sort(key=lambda r: (r["at"], r["seq"]))
-    for r in out:
-        r.pop("seq")
+        warning_rows = [{**dict(r), "what": "warning"} for r in conn.execute(
+            select(h.id, h.at, h.action, h.actor, h.from_status, h.to_status, h.to_level, h.note)
+            .where(h.warning_id == order["warning_id"]).order_by(h.id)).mappings()]
+    order_rows = [{"id": r["id"], "at": r["at"], "action": r["action"], "actor": r["actor"],
+                   "from_status": r["from_status"], "to_status": r["to_status"], "to_level": None, "note": r["note"],
+                   "what": "order", "department_code": r["department_code"], "assignee_user": r["assignee_user"]}
+                  for r in log_of(conn, order["id"])]
+    out: list[dict[str, Any]] = []
+    i = j = 0
+    while i < len(warning_rows) or j < len(order_rows):
+        if j == len(order_rows):
+            take_order = False
+        elif i == len(warning_rows):
+            take_order = True
+        else:
+            w, o = warning_rows[i], order_rows[j]
+            if w["at"] != o["at"]:
+                take_order = o["at"] < w["at"]
+            else:
+                step = _FOLLOWS.get(w["action"])
+                take_order = step is not None and any(
+                    r["at"] == w["at"] and r["action"] == step for r in order_rows[j:])
+        if take_order:
+            out.append(order_rows[j])
+            j += 1
+        else:
+            out.append(warning_rows[i])
+            i += 1
     return out

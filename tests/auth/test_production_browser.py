@@ -34,6 +34,8 @@ def registered_pages(url: str) -> dict[str, str]:
     for module, (path, template) in json.loads(out.stdout.strip().splitlines()[-1]).items():
         if template == "/board/<board>":
             pages.update({f"{module}:{b}": f"/board/{b}" for b in BOARDS})
+        elif template == "/orders/<order_id>":
+            pages[module] = "/orders/1"  # an order of the screens dataset
         elif module.endswith("not_found_404"):
             pages[module] = "/no-such-page"  # what a visitor of a wrong link sees
         else:

@@ -129,8 +129,10 @@ def test_the_cli_prints_orders_their_timeline_and_the_times(sqlite_url: str, tmp
     assert (listed["id"], listed["status"], listed["assignee"], listed["overdue"]) == (oid, "closed", "wang", False)
     shown = cli("orders", "show", str(oid))
     assert [s["action"] for s in shown["timeline"]] == [
-        "opened", "dispatched", "dispatched", "acknowledged", "order_resolved", "resolved", "closed", "closed"]
-    assert [s["what"] for s in shown["timeline"]][:3] == ["warning", "warning", "order"]
+        "opened", "dispatched", "dispatched", "acknowledged", "resolved", "order_resolved", "closed", "closed"]
+    # the warning's own steps before the order's, and those following the order's steps after them
+    assert [s["what"] for s in shown["timeline"]] == ["warning", "warning", "order", "order", "order", "warning",
+                                                      "order", "warning"]
     stats = cli("orders", "stats", "--week", "2026-W48", "--by", "grid")
     assert stats["rows"] == [{"key": wb.GRID_A11, "orders": 1, "acknowledged": 1, "mtta_minutes": 10.0, "resolved": 1,
                               "mttr_minutes": 200.0, "closed": 1, "reopened": 0, "overdue": 0}]

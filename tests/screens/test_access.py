@@ -107,8 +107,12 @@ PAGE_MATRIX = {  # path -> users who may open it
     "/board/party": {"lead", "duty", "gridman", "liaison", "root"},
     "/drill": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},
     "/warnings": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},
+    "/orders": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},
+    "/orders/1": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},
     "/governance": {"lead", "duty", "root"},
     "/audit": {"root"},
+    "/my/orders": {"gridman", "liaison"},  # those who hold work orders (work_order.handle)
+    "/notifications": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},  # every account, not the kiosk
 }
 
 
@@ -342,10 +346,12 @@ def test_an_injected_actor_filter_is_shown_as_text_not_markup(cockpit):
 
 # ---------------------------------------------------------------- every role against every callback
 CALLBACK_PAGE = {"board": "board", "drill": "drill", "gov": "governance", "audit": "audit", "big": "bigscreen",
-                 "care": "drill", "wc": "warnings", "wa": "warnings"}
+                 "care": "drill", "wc": "warnings", "wa": "warnings",
+                 "od": "orders", "oa": "orders", "fo": "my_orders", "notify": "notifications"}
 PAGE_USERS = {"bigscreen": PAGE_MATRIX["/"], "board": PAGE_MATRIX["/board/safety"], "drill": PAGE_MATRIX["/drill"],
-              "warnings": PAGE_MATRIX["/warnings"],
-              "governance": PAGE_MATRIX["/governance"], "audit": PAGE_MATRIX["/audit"]}
+              "warnings": PAGE_MATRIX["/warnings"], "orders": PAGE_MATRIX["/orders"],
+              "governance": PAGE_MATRIX["/governance"], "audit": PAGE_MATRIX["/audit"],
+              "my_orders": PAGE_MATRIX["/my/orders"], "notifications": PAGE_MATRIX["/notifications"]}
 
 
 def _forged_value(component: str, prop: str) -> Any:
@@ -367,7 +373,8 @@ def _spec(item: str) -> dict:
 
 def _app_callbacks(app: Any) -> list[dict]:
     deps = Session(app, "lead").client.get("/_dash-dependencies").get_json()
-    return [d for d in deps if not d["output"].startswith(("..navbar", ".._pages_content")) and d["output"] != "_pages_dummy.children"]
+    return [d for d in deps if not d["output"].startswith(("..navbar", ".._pages_content")) and d["output"] != "_pages_dummy.children"
+            and not d.get("clientside_function")]  # those run in the browser: the server has nothing to answer
 
 
 @pytest.mark.parametrize("username", [*ACCOUNTS, "kiosk"])

@@ -58,7 +58,7 @@ def test_the_app_registers_its_pages_in_groups(cockpit):
     import dash
 
     groups = nav_groups(dash.page_registry.values(), lambda page: True, lambda board: True)
-    assert _hrefs(groups) == {"boards": ["/", *BOARDS], "work": ["/warnings"], "drill": ["/drill"],
+    assert _hrefs(groups) == {"boards": ["/", *BOARDS], "work": ["/warnings", "/orders", "/my/orders"], "drill": ["/drill"],
                               "admin": ["/governance", "/audit"]}
 
 
@@ -71,16 +71,15 @@ def test_landing_path_of_each_role():
     assert landing_path(_user("leader")) == "/"
     assert landing_path(_user("operator")) == "/warnings"
     assert landing_path(_user("board_head", board="economy")) == "/board/economy"
-    assert landing_path(_user("grid_worker", grid_codes=("33099900100203", "33099900100101"))) == \
-        "/drill?village=330999001002&grid=33099900100203"
-    assert landing_path(_user("department_liaison", department_code="police")) == "/drill"
+    assert landing_path(_user("grid_worker", grid_codes=("33099900100203", "33099900100101"))) == "/my/orders"
+    assert landing_path(_user("department_liaison", department_code="police")) == "/my/orders"
     assert landing_path(_user("admin")) == "/governance"
     assert landing_path(_user("board_head")) == "/"  # a board head without a board: nothing better than the big screen
     assert landing_path(None) == "/"
 
 
 LANDINGS = {"lead": "/", "duty": "/warnings", "safetyhead": "/board/safety",
-            "gridman": f"/drill?village={GRID[:12]}&grid={GRID}", "liaison": "/drill", "root": "/governance"}
+            "gridman": "/my/orders", "liaison": "/my/orders", "root": "/governance"}
 
 
 def _sign_in(context, base: str, username: str, next_url: str | None) -> str:
@@ -153,9 +152,9 @@ ORDERED_SIZES = sorted(SIZES, key=lambda size: (size[0] < LG, size[0]))
 
 
 OFFERED = {
-    "lead": {"/", *BOARDS, "/warnings", "/drill", "/governance"},
-    "safetyhead": {"/", "/board/safety", "/warnings", "/drill"},
-    "root": {"/", *BOARDS, "/warnings", "/drill", "/governance", "/audit"},
+    "lead": {"/", *BOARDS, "/warnings", "/orders", "/drill", "/governance"},
+    "safetyhead": {"/", "/board/safety", "/warnings", "/orders", "/drill"},
+    "root": {"/", *BOARDS, "/warnings", "/orders", "/drill", "/governance", "/audit"},
 }
 ROLE_LABEL = {"zh": {"lead": "镇领导"}, "en": {"safetyhead": "Board head", "root": "Administrator"}}
 

@@ -27,9 +27,12 @@ from sqlalchemy import text
 import queries
 from cockpit import clock
 from cockpit.auth.audit import audit
+from cockpit.auth.users import User
 from cockpit.scope import Scope
 from cockpit.warehouse.db import engine_for
 from queries import areas, audit as audit_q, departments, events, governance, indicators, kpis, people
+from queries import my_orders as my_orders_q
+from queries import orders as orders_q
 from queries import warnings as warnings_q
 from queries._base import NOT_SCOPED_BY, clear_cache, not_scoped_by
 from queries.filters import parse_filters
@@ -55,6 +58,7 @@ class Ctx:
     dispatch_day: date
     warning_id: int  # a warning with evidence that names people (a subsidy payment to a cadre's relative)
     wf: Any = None  # the warning center's view of every warning, any status
+    of: Any = None  # the work-order desk's view of every order dispatched in the last 12 months
 
 
 def present(result: Any) -> int:
@@ -129,7 +133,46 @@ CALLS: dict[str, Call] = {
     "warnings.live_warnings": Call(lambda c, sc: warnings_q.live_warnings(c.db, sc, area=TOWNSHIP)),
     "warnings.open_level_totals": Call(lambda c, sc: warnings_q.open_level_totals(c.db, sc, area=TOWNSHIP),
                                        lambda r: sum(r.values())),
+    "orders.triage_queue": Call(lambda c, sc: orders_q.triage_queue(c.db, sc)),
+    "orders.dispatch_proposal": Call(lambda c, sc: orders_q.dispatch_proposal(c.db, sc, _queued_warning(c)), present),
+    "orders.order_list": Call(lambda c, sc: orders_q.order_list(c.db, sc, c.of, now=NOW)),
+    "orders.order_counts": Call(lambda c, sc: orders_q.order_counts(c.db, sc, now=NOW), lambda r: sum(r.values())),
+    "orders.order_detail": Call(lambda c, sc: orders_q.order_detail(c.db, sc, _first_order(c), now=NOW), present),
+    "orders.order_of_warning": Call(lambda c, sc: orders_q.order_of_warning(c.db, sc, _ordered_warning(c)), present),
+    "orders.response_times": Call(lambda c, sc: orders_q.response_times(c.db, sc, c.of, now=NOW, by="grid"),
+                                  lambda df: int(df["orders"].sum())),
+    "orders.today_orders": Call(lambda c, sc: orders_q.today_orders(c.db, sc, now=NOW, area=TOWNSHIP),
+                                lambda r: r["n"] + len(r["rows"])),
+    "orders.desk_choices": Call(lambda c, sc: orders_q.desk_choices(c.db, sc), lambda r: len(r["places"])),
+    "my_orders.my_order_list": Call(lambda c, sc: my_orders_q.my_order_list(c.db, _GRIDMAN, sc, NOW)),
+    "my_orders.order_page": Call(lambda c, sc: my_orders_q.order_page(c.db, _GRIDMAN, sc, _first_order(c), NOW), present),
 }
+
+
+# the grid worker the dataset's first order is assigned to (my orders: ``queries.my_orders``)
+_GRIDMAN = User(id=None, username="gridman", display_name="gridman", role="grid_worker",
+                grid_codes=(next(iter(dataset.GRIDS)),))
+
+
+def _sql_one(c: Ctx, query: str) -> Any:
+    with c.db.connect() as conn:
+        return conn.execute(text(query)).scalar()
+
+
+def _queued_warning(c: Ctx) -> int:
+    """A warning waiting to be dispatched, with a board, a department and a grid."""
+    return int(_sql_one(c, "SELECT MIN(id) FROM warning WHERE status = 'new' AND grid_code IS NOT NULL "
+                           "AND department_code IS NOT NULL"))
+
+
+def _first_order(c: Ctx) -> int:
+    return int(_sql_one(c, "SELECT MIN(id) FROM work_order WHERE grid_code IS NOT NULL"))
+
+
+def _ordered_warning(c: Ctx) -> int:
+    return int(_sql_one(c, "SELECT MIN(warning_id) FROM work_order"))
+
+
 # the query functions that show names of people (with a scope that may see personal data)
 SHOW_NAMES = {"people.care_list", "people.person_card", "warnings.warning_evidence"}
 
@@ -186,7 +229,8 @@ def ctx(warehouse_url: str) -> Ctx:
     f, _ = parse_filters({"period": "last12m"}, NOW)
     f_services, _ = parse_filters({"period": "last12m"}, NOW, board="services")
     wf, _ = warnings_q.parse_warning_filters({"status": "all"}, NOW)
-    return Ctx(db, f, f_services, grid, person_key, int(event_id), date.fromisoformat(day), int(warning_id), wf)
+    of, _ = orders_q.parse_order_filters({"status": "all", "period": "last12m"}, NOW)
+    return Ctx(db, f, f_services, grid, person_key, int(event_id), date.fromisoformat(day), int(warning_id), wf, of)
 
 
 def test_every_query_function_is_in_the_table():
