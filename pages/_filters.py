@@ -100,6 +100,29 @@ def range_text(f: Filters, lang: str) -> str:
     return f"{text} · {t(f.compare_key, lang)}"
 
 
+def list_filter_href(values, state, path: str, keys_kept: tuple[str, ...]) -> str:  # noqa: ANN001
+    """The URL of a list view (the warning center, the desk's orders) after one of its dropdown
+    filters changed: the state's query (``keys_kept`` and the custom range) with that key set; a new
+    period drops the custom range, a new village the grid. ``no_update`` when nothing changed."""
+    trig = callback_context.triggered_id
+    if not trig or not isinstance(state, dict):
+        return no_update
+    keys = [i["id"]["key"] for i in callback_context.inputs_list[0]]
+    chosen = dict(zip(keys, values))
+    query = {k: v for k, v in dict(state.get("query") or {}).items() if k in keys_kept + ("start", "end")}
+    key = trig["key"]
+    value = chosen.get(key) or None
+    if query.get(key) == value:
+        return no_update
+    query[key] = value
+    if key == "period":
+        query.pop("start", None)
+        query.pop("end", None)
+    if key == "village":
+        query.pop("grid", None)
+    return href(path, {**query, "lang": state.get("lang")})
+
+
 def filters_href(values, starts, ends, state) -> str:  # noqa: ANN001
     """The URL of the view after a filter changed (shared by the board and drill pages)."""
     trig = callback_context.triggered_id

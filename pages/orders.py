@@ -16,7 +16,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback_context, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from cockpit.i18n import t
@@ -26,6 +26,7 @@ from cockpit.periods import PERIODS
 from cockpit.reference import BOARDS, CATEGORIES
 from figures.orders import response_bars
 from pages._access import allowed, denied_notice, guarded
+from pages._filters import list_filter_href
 from pages._common import config, current_lang, engine, href, now
 from pages._order_detail import (
     assignee_label,
@@ -311,24 +312,8 @@ def _stats(df, f: qo.OrderFilters, lang: str, at) -> html.Div:
 @dash.callback(Output("od-go", "href"), Input({"role": "ofilter", "key": ALL}, "value"), State("od-state", "data"),
                prevent_initial_call=True)
 @guarded("orders")
-def apply_filters(values, state):
-    trig = callback_context.triggered_id
-    if not trig or not isinstance(state, dict):
-        return no_update
-    keys = [i["id"]["key"] for i in callback_context.inputs_list[0]]
-    chosen = dict(zip(keys, values))
-    query = {k: v for k, v in dict(state.get("query") or {}).items() if k in FILTER_KEYS + ("start", "end")}
-    key = trig["key"]
-    value = chosen.get(key) or None
-    if query.get(key) == value:
-        return no_update
-    query[key] = value
-    if key == "period":
-        query.pop("start", None)
-        query.pop("end", None)
-    if key == "village":
-        query.pop("grid", None)
-    return href("/orders", {**query, "lang": state.get("lang")})
+def apply_filters(values, state):  # noqa: ANN001
+    return list_filter_href(values, state, "/orders", FILTER_KEYS)
 
 
 def _warning_id(value: Any) -> int | None:

@@ -6,12 +6,13 @@ actions (``pages._warning_actions``)."""
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
+from dash import ALL, Input, Output, State, dcc, html
 
 from cockpit.i18n import t
 from cockpit.periods import PERIODS
 from cockpit.reference import BOARDS
 from pages._access import allowed, denied_notice, guarded
+from pages._filters import list_filter_href
 from pages._common import current_lang, engine, href, now
 from pages._scope import current_scope
 from pages._warning_detail import detail_page
@@ -125,18 +126,4 @@ def _table(rows, lang: str, base: dict) -> html.Div:  # noqa: ANN001
                prevent_initial_call=True)
 @guarded("warnings")
 def apply_filters(values, state):  # noqa: ANN001
-    trig = callback_context.triggered_id
-    if not trig or not isinstance(state, dict):
-        return no_update
-    keys = [i["id"]["key"] for i in callback_context.inputs_list[0]]
-    chosen = dict(zip(keys, values))
-    query = {k: v for k, v in dict(state.get("query") or {}).items() if k in FILTER_KEYS + ("start", "end")}
-    key = trig["key"]
-    value = chosen.get(key) or None
-    if query.get(key) == value:
-        return no_update
-    query[key] = value
-    if key == "period":
-        query.pop("start", None)
-        query.pop("end", None)
-    return href("/warnings", {**query, "lang": state.get("lang")})
+    return list_filter_href(values, state, "/warnings", FILTER_KEYS)

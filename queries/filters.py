@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from cockpit.periods import PERIODS, Span, comparison_key, current_span, previous_span
 from cockpit.reference import BOARDS, CATEGORIES, INDICATORS
@@ -91,6 +91,41 @@ def _parse_date(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def url_choice(query: Mapping[str, str | None], name: str, allowed: Iterable[str], bad: list[str]) -> str | None:
+    """``query[name]`` if it is one of ``allowed``; None if absent; None and ``name`` added to ``bad``
+    if it is something else."""
+    value = query.get(name)
+    if not value:
+        return None
+    if value not in allowed:
+        bad.append(name)
+        return None
+    return value
+
+
+def optional_span(query: Mapping[str, str | None], now: datetime,
+                  bad: list[str]) -> tuple[str | None, date | None, date | None, datetime | None]:
+    """An optional ``period`` of the URL (with ``start``/``end`` for a custom one, the end day
+    included): (period, first day, end day exclusive, the instant its figures are taken at), all None
+    without a period or with a broken custom range (its parameters added to ``bad``)."""
+    period = url_choice(query, "period", PERIODS, bad)
+    if period == "custom":
+        first, last = _parse_date(query.get("start")), _parse_date(query.get("end"))
+        if first is None:
+            bad.append("start")
+        if last is None or (first and (last < first or (last - first).days > _MAX_CUSTOM_DAYS)):
+            bad.append("end")
+            last = None
+        if not (first and last):
+            return None, None, None, None
+        span = current_span("custom", now, start=first, end=last + timedelta(days=1))
+    elif period:
+        span = current_span(period, now)
+    else:
+        return None, None, None, None
+    return period, span.start, span.end, span.until
 
 
 def parse_filters(query: Mapping[str, str | None], now: datetime, *, default_period: str = "month",

@@ -25,13 +25,12 @@ from cockpit.clock import midnight
 from cockpit.orders import metrics, records, routing
 from cockpit.orders.access import visible
 from cockpit.orders.states import ENDED_STATUSES
-from cockpit.periods import PERIODS, current_span
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
 from queries import warnings as qw
 from queries._base import DB, cached, frame
 from queries._base import records as rows_of
-from queries.filters import Filters, filters_for
+from queries.filters import Filters, filters_for, optional_span, url_choice
 
 STATUS_CHOICES = records.STATUS_CHOICES  # open, all, overdue, then each status
 VIEWS = ("queue", "list", "stats")
@@ -39,7 +38,6 @@ GROUPS = ("board", "department", "village", "grid")
 QUEUE_STATUSES = ("new", "acknowledged")
 _AREA_RE = re.compile(r"^\d{6,20}$")
 _CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
-_MAX_CUSTOM_DAYS = 3 * 366
 WO = s.work_order
 
 
@@ -87,13 +85,6 @@ class OrderFilters:
         return filters_for(self.period or "month", now)
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def parse_order_filters(query: Mapping[str, str | None], now: datetime, *,
                         departments: tuple[str, ...] | None = None) -> tuple[OrderFilters, list[str]]:
     """Filters from URL parameters; returns (filters, names of the parameters that were invalid and
@@ -102,14 +93,8 @@ def parse_order_filters(query: Mapping[str, str | None], now: datetime, *,
 
     bad: list[str] = []
 
-    def choice(name: str, allowed) -> str | None:
-        value = query.get(name)
-        if not value:
-            return None
-        if value not in allowed:
-            bad.append(name)
-            return None
-        return value
+    def choice(name: str, allowed) -> str | None:  # noqa: ANN001
+        return url_choice(query, name, allowed, bad)
 
     view = choice("view", VIEWS) or "queue"
     status = choice("status", STATUS_CHOICES) or "open"
@@ -131,23 +116,7 @@ def parse_order_filters(query: Mapping[str, str | None], now: datetime, *,
     if category and not any(c.code == category and (board is None or c.board == board) for c in CATEGORIES):
         bad.append("category")
         category = None
-    period = choice("period", PERIODS)
-    start = end = until = None
-    if period == "custom":
-        first, last = _day(query.get("start")), _day(query.get("end"))
-        if first is None:
-            bad.append("start")
-        if last is None or (first and (last < first or (last - first).days > _MAX_CUSTOM_DAYS)):
-            bad.append("end")
-            last = None
-        if first and last:
-            span = current_span("custom", now, start=first, end=last + timedelta(days=1))
-            start, end, until = span.start, span.end, span.until
-        else:
-            period = None
-    elif period:
-        span = current_span(period, now)
-        start, end, until = span.start, span.end, span.until
+    period, start, end, until = optional_span(query, now, bad)
     return OrderFilters(view, status, board, department, village, grid, category, period, start, end, until, by), bad
 
 

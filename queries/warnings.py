@@ -20,12 +20,12 @@ from sqlalchemy import and_, case, func, null, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from cockpit.clock import midnight
-from cockpit.periods import PERIODS, current_span
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
 from cockpit.warnings.levels import LEVELS as ENGINE_LEVELS, rank
 from cockpit.warnings.records import STATUS_CHOICES
 from cockpit.warnings.states import ENDED_STATUSES
+from queries.filters import optional_span, url_choice
 from queries._base import DB, area_clause, board_clause, cached, code_prefix, department_clause, frame, records
 
 W = s.warning
@@ -34,7 +34,6 @@ SEVERITY = {lv: rank(lv) for lv in LEVELS}
 MUTED_CHOICES = ("yes", "no")
 _RULE_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _AREA_RE = re.compile(r"^\d{6,20}$")
-_MAX_CUSTOM_DAYS = 3 * 366
 
 
 # ---------------------------------------------------------------- filters of the warning center
@@ -64,13 +63,6 @@ class WarningFilters:
         return {k: v for k, v in q.items() if v}
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def parse_warning_filters(query: Mapping[str, str | None], now: datetime, *,
                           rules: tuple[str, ...] | None = None) -> tuple[WarningFilters, list[str]]:
     """Filters from URL parameters; returns (filters, names of the parameters that were invalid and
@@ -80,13 +72,7 @@ def parse_warning_filters(query: Mapping[str, str | None], now: datetime, *,
     bad: list[str] = []
 
     def choice(name: str, allowed) -> str | None:  # noqa: ANN001
-        value = query.get(name)
-        if not value:
-            return None
-        if value not in allowed:
-            bad.append(name)
-            return None
-        return value
+        return url_choice(query, name, allowed, bad)
 
     status = choice("status", STATUS_CHOICES) or "open"
     level = choice("level", LEVELS)
@@ -100,23 +86,7 @@ def parse_warning_filters(query: Mapping[str, str | None], now: datetime, *,
     if village and not _AREA_RE.match(village):
         bad.append("village")
         village = None
-    period = choice("period", PERIODS)
-    start = end = until = None
-    if period == "custom":
-        first, last = _day(query.get("start")), _day(query.get("end"))
-        if first is None:
-            bad.append("start")
-        if last is None or (first and (last < first or (last - first).days > _MAX_CUSTOM_DAYS)):
-            bad.append("end")
-            last = None
-        if first and last:
-            span = current_span("custom", now, start=first, end=last + timedelta(days=1))
-            start, end, until = span.start, span.end, span.until
-        else:
-            period = None
-    elif period:
-        span = current_span(period, now)
-        start, end, until = span.start, span.end, span.until
+    period, start, end, until = optional_span(query, now, bad)
     return WarningFilters(status, level, rule, board, village, muted, period, start, end, until), bad
 
 

@@ -358,8 +358,38 @@ def backfill(conn: Connection, *, seed: int, now: datetime | None = None, config
             log.debug("demo backfill: %s %s refused: %s", kind, payload, exc.message)
             continue
         plan(dict(order), at)
+    stats["orders"] += _person_work(conn, operator, now, config)
     stats["escalations"] += escalate_overdue(conn, now)
     return {"done": True, **stats, "events_sampled": len(sample), "seconds": round(time.monotonic() - t0, 2)}
+
+
+PERSON_ORDERS = 3  # open orders a login-able grid worker finds on a fresh demo, one already overdue
+
+
+def _person_work(conn: Connection, operator: User, now: datetime, config: Any) -> int:
+    """Open orders for each login-able grid worker who has none left (their grids may be quiet): the
+    latest events of their grids without an order, dispatched to them 15, 45 and 100 minutes ago
+    (the last past its acknowledgement deadline), so a person signing in has work to do."""
+    made = 0
+    e, wo, we = event.c, work_order.c, work_order_event.c
+    for name in sorted(LOGINABLE):
+        grids = conn.execute(select(grid_duty.c.grid_code).where(grid_duty.c.username == name)).scalars().all()
+        if not grids or conn.execute(select(func.count()).where(
+                wo.assignee_user == name, wo.status.not_in(ENDED_STATUSES))).scalar():
+            continue
+        ordered = select(we.event_id)
+        latest = conn.execute(select(e.id).where(e.grid_code.in_(grids), e.channel.not_in(MACHINE_CHANNELS),
+                                                 e.duplicate_of.is_(None), e.reported_at < now, e.id.not_in(ordered))
+                              .order_by(e.reported_at.desc()).limit(PERSON_ORDERS)).scalars().all()
+        for eid, minutes in zip(latest, (15, 45, 100)):
+            try:
+                with conn.begin_nested():
+                    dispatch_events(conn, [eid], operator, assignee_user=name, now=now - timedelta(minutes=minutes),
+                                    config=config)
+                made += 1
+            except OrderError as exc:
+                log.debug("demo backfill: event %s for %s refused: %s", eid, name, exc.message)
+    return made
 
 
 # ---------------------------------------------------------------- live play

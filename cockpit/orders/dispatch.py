@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from cockpit import clock
+from cockpit import clock, reference
 from cockpit.auth.roles import Account, can
 from cockpit.config import DEFAULTS
 from cockpit.notify import enqueue
@@ -32,6 +32,14 @@ DEFAULT_SLA_HOURS = 72  # an order without a category
 
 class DispatchRefused(OrderError):
     key = "order.error.dispatch_refused"
+
+
+def _category_name(code: str) -> str:
+    """The category's Chinese name (an event without a title is shown by it), else its code."""
+    try:
+        return reference.category(code).name_zh
+    except KeyError:
+        return code
 
 
 def order_settings(config: Any = None) -> Mapping[str, Any]:
@@ -164,7 +172,7 @@ def dispatch_events(conn: Connection, event_ids: Iterable[int], user: Account | 
     township = conn.execute(select(area.c.parent_code).where(area.c.code == first["village_code"])).scalar() \
         or first["village_code"][:9]
     ack_due, resolve_due = deadlines(conn, cat, None, now, order_settings(config))
-    title = (first["title"] or cat) + (f" 等{len(rows)}件" if len(rows) > 1 else "")
+    title = (first["title"] or _category_name(cat)) + (f" 等{len(rows)}件" if len(rows) > 1 else "")
     key = "events:" + ",".join(map(str, ids))
     if len(key) > 200:  # many events: their digest (one open order per set still holds)
         key = f"events:{len(ids)}:" + hashlib.sha256(key.encode()).hexdigest()

@@ -1,7 +1,7 @@
 """A demo session scanned for raw personal numbers: the demo sources are loaded by the real ETL,
 the app is served, and a real browser signed in as a leader (who sees names) and as the
 administrator walks every page, drills to a grid, opens a person's card, opens a warning of every rule
-with its evidence and triggers the big-screen refresh. Every HTML page and every callback response is searched for the ID and
+with its evidence, the work order made of each (on the desk, and as the department's liaison) and triggers the big-screen refresh. Every HTML page and every callback response is searched for the ID and
 phone numbers the department sources hold; none may appear (their masked forms may).
 """
 
@@ -77,6 +77,14 @@ def test_no_raw_id_or_phone_number_reaches_the_browser(demo_township, tmp_path, 
     with engine_for(url).connect() as conn:
         warning_ids = conn.execute(text("SELECT MIN(id) FROM warning GROUP BY rule")).scalars().all()
     assert len(warning_ids) >= 8
+    # and each dispatched as a work order to its department, whose pages show the same evidence
+    from cockpit.auth.users import get_user
+    from cockpit.orders.dispatch import dispatch_warning
+
+    with engine_for(url).begin() as conn:
+        lead = get_user(conn, "lead")
+        orders = [dispatch_warning(conn, i, lead, assignee_user=None, department_code="urban")["id"]
+                  for i in warning_ids]
 
     bodies: list[tuple[str, str]] = []
     keep = _collector(bodies)
@@ -85,8 +93,10 @@ def test_no_raw_id_or_phone_number_reaches_the_browser(demo_township, tmp_path, 
         for user, paths in (
             ("lead", ["/", "/board/party", "/board/economy", "/board/safety", "/board/services", "/drill",
                       f"/drill?village={grid[:12]}", f"/drill?village={grid[:12]}&grid={grid}", "/governance",
-                      "/warnings?status=all", *(f"/warnings?id={i}" for i in warning_ids)]),
-            ("root", ["/audit", "/governance"]),
+                      "/warnings?status=all", *(f"/warnings?id={i}" for i in warning_ids),
+                      "/orders", "/orders?view=list&status=all", "/orders?view=stats", *(f"/orders/{o}" for o in orders)]),
+            ("liaison", ["/my/orders", *(f"/my/orders?id={o}" for o in orders)]),
+            ("root", ["/audit", "/governance", "/orders?view=list&status=all"]),
         ):
             w = Watched(browser)
             w.page.on("response", keep)
