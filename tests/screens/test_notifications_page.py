@@ -3,11 +3,13 @@ and nobody are refused."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Iterator
 
 import flask
 import pytest
 
+from cockpit import clock
 from cockpit.auth.users import KIOSK_USER, User
 from cockpit.notify import enqueue
 from queries.notifications import unread_count
@@ -27,11 +29,17 @@ def texts(component) -> str:
 
 
 @pytest.fixture
-def page(sqlite_url, monkeypatch):
-    from cockpit.warehouse.db import engine_for
+def now() -> Iterator[datetime]:
+    with clock.pinned("2026-11-18T10:30:00") as at:
+        yield at
 
-    app = pytest.importorskip("app")
+
+@pytest.fixture
+def page(cockpit, sqlite_url, monkeypatch):  # noqa: ANN001 - the app of the session (tests/screens/conftest.py)
+    from cockpit.warehouse.db import engine_for
     from pages import notifications
+
+    app = cockpit
 
     engine = engine_for(sqlite_url)
     monkeypatch.setattr(notifications, "engine", lambda: engine)
