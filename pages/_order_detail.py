@@ -362,9 +362,7 @@ def close(n, order_id, seen, lang):
                State("oa-seen", "data"), State("oa-lang", "data"), prevent_initial_call=True,
                running=[(Output("oa-reopen", "disabled"), True, False)])
 def reopen(n, note, order_id, seen, lang):
-    _clicked(n, "oa-reopen")
-    if not text_of(note) and may_dispatch() and allowed("orders"):
-        return message("order.error.note_required", current_lang(lang if isinstance(lang, str) else None)), no_update
+    _clicked(n, "oa-reopen")  # a missing reason is the core's refusal (NoteRequired), shown like any other
     return _act("reopened", order_id, lang, seen, note=text_of(note))
 
 
@@ -373,9 +371,7 @@ def reopen(n, note, order_id, seen, lang):
                State("oa-seen", "data"), State("oa-lang", "data"), prevent_initial_call=True,
                running=[(Output("oa-dismiss", "disabled"), True, False)])
 def dismiss(n, note, order_id, seen, lang):
-    _clicked(n, "oa-dismiss")
-    if not text_of(note) and may_dispatch() and allowed("orders"):
-        return message("order.error.note_required", current_lang(lang if isinstance(lang, str) else None)), no_update
+    _clicked(n, "oa-dismiss")  # a missing reason is the core's refusal (NoteRequired), shown like any other
     return _act("dismissed", order_id, lang, seen, note=text_of(note))
 
 
