@@ -135,6 +135,8 @@ class Config:
     kpis: KpiSettings = DEFAULT_SETTINGS  # each board's metrics, targets and minimum samples ([kpis])
     rules: Any = None  # the warning rules ([rules]): a cockpit.warnings.rules.RuleSettings
     notify: Any = None  # the notification outbox and its channels ([notify]): a cockpit.notify.settings.NotifySettings
+    whistle: Any = None  # a whistle's deadlines ([whistle]): a cockpit.whistles.settings.WhistleSettings
+    score: Any = None  # the department score ([score]): a cockpit.whistles.settings.ScoreSettings
 
     def get(self, section: str, key: str) -> Any:
         return self.settings[section][key]
@@ -232,6 +234,8 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     kpi_block = data.pop("kpis", {})
     rules_block = data.pop("rules", {})
     notify_block = data.pop("notify", {})
+    whistle_block = data.pop("whistle", None)
+    score_block = data.pop("score", None)
     raw_sources: dict[str, tuple[Path, Any]] = {}
     for name, block in (data.pop("sources", {}) or {}).items():
         raw_sources[name] = (file, block)
@@ -257,7 +261,7 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     for section, keys in data.items():
         if section not in DEFAULTS:
             raise ConfigError(file, section, "unknown section",
-                              "remove it or use one of: " + ", ".join(sorted(DEFAULTS)) + ", kpis, notify, rules, sources, include")
+                              "remove it or use one of: " + ", ".join(sorted(DEFAULTS)) + ", kpis, notify, rules, score, sources, whistle, include")
         if not isinstance(keys, dict):
             raise ConfigError(file, section, "expected a table", f"write it as [{section}]")
         for key in keys:
@@ -302,8 +306,10 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
 
     rules = _rules(file, rules_block)
     notify = _notify(file, notify_block, env)
+    whistle, score = _whistle_and_score(file, whistle_block, score_block)
     sources = {name: _source(name, block, f, placeholders) for name, (f, block) in raw_sources.items()}
-    return Config(file=file, settings=settings, sources=sources, kpis=kpis, rules=rules, notify=notify)
+    return Config(file=file, settings=settings, sources=sources, kpis=kpis, rules=rules, notify=notify,
+                  whistle=whistle, score=score)
 
 
 def _rules(file: Path, block: Any) -> Any:
@@ -325,6 +331,17 @@ def _notify(file: Path, block: Any, env: dict[str, str]) -> Any:
     try:
         return notify_from(block, env)
     except NotifySettingsError as exc:
+        raise ConfigError(file, exc.key, exc.problem, exc.fix) from None
+
+
+def _whistle_and_score(file: Path, whistle_block: Any, score_block: Any) -> tuple[Any, Any]:
+    """``[whistle]`` and ``[score]``: a whistle's deadlines and the department score
+    (``cockpit.whistles.settings``)."""
+    from cockpit.whistles.settings import WhistleSettingsError, score_from, whistle_from
+
+    try:
+        return whistle_from(whistle_block), score_from(score_block)
+    except WhistleSettingsError as exc:
         raise ConfigError(file, exc.key, exc.problem, exc.fix) from None
 
 

@@ -134,3 +134,37 @@ def comparison_key(span: Span) -> str:
     if span.period in ROLLING:
         return f"compare.{span.period}"
     return "compare.custom"
+
+
+def parse_named(text: str) -> tuple[str, date, date]:
+    """A calendar period written by name: ``2026-W47`` (an ISO week), ``2026-11`` (a month),
+    ``2026-Q4`` (a quarter); returns (week | month | quarter, first day, day after the last)."""
+    t = (text or "").strip().upper()
+    try:
+        if "-W" in t:
+            year, week = t.split("-W")
+            start = date.fromisocalendar(int(year), int(week), 1)
+            return "week", start, start + timedelta(days=7)
+        if "-Q" in t:
+            year, quarter = t.split("-Q")
+            if not 1 <= int(quarter) <= 4:
+                raise ValueError
+            start = date(int(year), (int(quarter) - 1) * 3 + 1, 1)
+            return "quarter", start, add_months(start, 3)
+        year, month = t.split("-")
+        start = date(int(year), int(month), 1)
+        return "month", start, add_months(start, 1)
+    except ValueError:
+        raise ValueError(f"not a period: {text!r} (write a week 2026-W47, a month 2026-11 or a quarter 2026-Q4)") from None
+
+
+def period_name(period: str, start: date) -> str:
+    """The name ``parse_named`` reads for the calendar period starting at ``start``."""
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    if period == "month":
+        return f"{start.year}-{start.month:02d}"
+    raise ValueError(f"no name for a {period!r} period")

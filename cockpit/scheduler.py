@@ -97,19 +97,23 @@ def run_housekeeping(config: Config, engine: Engine, stop: threading.Event) -> i
 
 def run_escalation(config: Config, engine: Engine, stop: threading.Event) -> None:
     """Expire silences, escalate unacknowledged warnings (the rules pass after each load does it too;
-    this keeps the SLA when no source has loaded for a while) and work orders past a deadline."""
+    this keeps the SLA when no source has loaded for a while), work orders and summons past a deadline."""
     if stop.is_set():
         return
     from cockpit.orders.overdue import escalate_overdue
     from cockpit.warnings.engine import housekeep
+    from cockpit.whistles.overdue import escalate_overdue_summons
 
     out = housekeep(engine, config)
     if out.escalated or out.silenced or out.unsilenced:
         log.info("warnings: escalated %s, silenced %s, unsilenced %s", out.escalated, out.silenced, out.unsilenced)
     with engine.begin() as conn:
         overdue = escalate_overdue(conn, clock.now())
+        late_summons = escalate_overdue_summons(conn, clock.now())
     if overdue:
         log.info("work orders: %s overdue escalations", overdue)
+    if late_summons:
+        log.info("summons: %s past a deadline", late_summons)
 
 
 def run_notify(config: Config, engine: Engine, stop: threading.Event) -> Any:

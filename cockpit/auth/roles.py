@@ -42,20 +42,23 @@ ROLES: tuple[str, ...] = (LEADER, OPERATOR, BOARD_HEAD, GRID_WORKER, DEPARTMENT_
 # Actions. Screens check ``can(user, ...)`` before offering them and the server checks again.
 PERMISSIONS: dict[str, frozenset[str]] = {
     LEADER: frozenset({"view", "browse", "export", "governance.view", "warning.act", "work_order.dispatch",
-                       "whistle.rate", "report.generate"}),
+                       "whistle.act", "whistle.rate", "report.generate"}),
     OPERATOR: frozenset({"view", "browse", "export", "governance.view", "warning.act", "work_order.dispatch",
                          "whistle.act", "whistle.rate", "report.generate"}),
     BOARD_HEAD: frozenset({"view", "browse", "export", "report.generate"}),  # follows its warnings read-only
     GRID_WORKER: frozenset({"view", "browse", "work_order.handle"}),
     DEPARTMENT_LIAISON: frozenset({"view", "browse", "work_order.handle", "summons.act"}),
     ADMIN: frozenset({"view", "browse", "governance.view", "audit.view", "users.manage", "sources.manage",
-                      "rules.manage", "report.generate"}),
+                      "rules.manage", "responsibility.review", "report.generate"}),
     KIOSK: frozenset({"view"}),  # the big screen only
 }
 # "view": the big screen; "browse": board pages and the drill-down; "governance.view": source health,
 # quarantine and lineage; "audit.view": the audit log; "work_order.dispatch": the township's part of a
 # work order (dispatch, re-route, verify and close, reopen, dismiss); "work_order.handle": the
-# assignee's part (acknowledge, arrive, resolve, return), on the orders assigned to them.
+# assignee's part (acknowledge, arrive, resolve, return), on the orders assigned to them;
+# "whistle.act": blow and cancel a whistle; "whistle.rate": verify and rate a summoned department,
+# reopen, decide a contest, close; "summons.act": the summoned department's part (acknowledge, arrive,
+# report, contest); "responsibility.review": the contested cases and the responsibility-list gaps.
 
 NOTHING = Scope(areas=frozenset(), boards=frozenset(), departments=frozenset(), personal_data=False)
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, insert, update
 from cockpit.privacy import mask_text
 from cockpit.warehouse.schema import notice
 
-KINDS: tuple[str, ...] = ("dispatch", "escalation", "overdue")
+KINDS: tuple[str, ...] = ("dispatch", "escalation", "overdue", "summons")
 
 
 def enqueue(conn: Connection, *, kind: str, recipients: Iterable[str], title: str, group_key: str, now: datetime,

@@ -173,12 +173,15 @@ def cmd_orders_show(args: argparse.Namespace) -> int:
 
 def iso_week(text: str) -> tuple[date, date]:
     """The days ``[Monday, next Monday)`` of an ISO week written ``2026-W47``."""
+    from cockpit.periods import parse_named
+
+    if "-W" not in (text or "").upper():
+        raise ValueError(f"not an ISO week: {text!r} (write it as 2026-W47)")
     try:
-        year, week = text.upper().split("-W")
-        start = date.fromisocalendar(int(year), int(week), 1)
+        _, start, end = parse_named(text)
     except ValueError:
         raise ValueError(f"not an ISO week: {text!r} (write it as 2026-W47)") from None
-    return start, start + timedelta(days=7)
+    return start, end
 
 
 def cmd_orders_stats(args: argparse.Namespace) -> int:

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from cockpit.auth.audit import audit
 from cockpit.orders.states import OrderError
 from cockpit.warehouse.data_version import bump_data_version
-from cockpit.warehouse.schema import area, category, department, grid_duty, responsibility, user_account
+from cockpit.warehouse.schema import area, category, department, grid_duty, responsibility, responsibility_review, user_account
 
 LEAD, COOPERATE = "lead", "cooperate"
 
@@ -92,6 +92,10 @@ def set_responsibility(conn: Connection, category_code: str, lead: str, cooperat
     conn.execute(delete(responsibility).where(responsibility.c.category_code == category_code))
     conn.execute(insert(responsibility), [{"category_code": category_code, "department_code": lead, "role": LEAD}]
                  + [{"category_code": category_code, "department_code": d, "role": COOPERATE} for d in coop])
+    # the list was looked at for the category: its review flags (accepted contests) are dealt with
+    rv = responsibility_review.c
+    conn.execute(update(responsibility_review).where(rv.category_code == category_code, rv.reviewed_at.is_(None))
+                 .values(reviewed_at=now, reviewed_by=actor[:64]))
     audit(conn, actor, "responsibility.set", "category", category_code, {"lead": lead, "cooperating": list(coop)}, now=now)
     bump_data_version(conn)
 

@@ -17,21 +17,19 @@ dispatches, re-routes, verifies and closes, reopens and dismisses; the overdue e
 engine's. ``cockpit.orders.actions`` checks the person; this module checks the state.
 
 Two people acting on one order at once: the change is conditional on the state the actor saw, so the
-second gets ``OrderConflict`` instead of acting twice.
+second gets ``OrderConflict`` instead of acting twice. The machine itself is ``cockpit.workflow.Machine``,
+shared with whistles and summons.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection
 
-from cockpit.auth.audit import audit
-from cockpit.privacy import mask_text
-from cockpit.warehouse.data_version import bump_data_version
 from cockpit.warehouse.schema import work_order, work_order_log
+from cockpit.workflow import Action, Errors, Machine, WorkflowError
 
 ENGINE_ACTOR = "rules"  # the actor of the overdue escalation
 
@@ -41,19 +39,6 @@ STATUSES: tuple[str, ...] = OPEN_STATUSES + ENDED_STATUSES
 WORKING_STATUSES: tuple[str, ...] = ("dispatched", "acknowledged", "on_site")  # the assignee has it to do
 
 ASSIGNEE, TOWNSHIP, ENGINE = "assignee", "township", "engine"
-
-
-@dataclass(frozen=True)
-class Action:
-    """A kind of change: from which statuses, the status after it (None: unchanged), who does it
-    (assignee, township or engine), whether a note is required, and its audit action."""
-
-    sources: tuple[str, ...]
-    target: str | None
-    by: str
-    note_required: bool
-    audit_action: str
-
 
 ACTIONS: dict[str, Action] = {
     "dispatched": Action((), "dispatched", TOWNSHIP, False, "work_order.dispatch"),
@@ -69,14 +54,10 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-class OrderError(Exception):
+class OrderError(WorkflowError):
     """A refused change. ``key``: the catalogue key of the message the screens show."""
 
     key = "order.error.refused"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class OrderNotFound(OrderError):
@@ -101,31 +82,16 @@ class NotAllowed(OrderError):
     key = "order.error.not_allowed"
 
 
+MACHINE = Machine(
+    noun="work order", entity="work_order", table=work_order, log=work_order_log, log_fk="order_id",
+    actions=ACTIONS, ended=ENDED_STATUSES, created_by="dispatched", state=("department_code", "assignee_user"),
+    open_key="open_key", errors=Errors(OrderNotFound, TransitionRefused, OrderConflict, NoteRequired),
+    audit_detail=lambda o: {"status": o["status"], "department": o["department_code"], "assignee": o["assignee_user"]})
+
+
 def load(conn: Connection, order_id: int, *, lock: bool = False) -> dict:
     """The order's row. Raises ``OrderNotFound``. ``lock``: FOR UPDATE where the database has it."""
-    stmt = select(work_order).where(work_order.c.id == order_id)
-    if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = conn.execute(stmt).mappings().first()
-    if row is None:
-        raise OrderNotFound(f"work order {order_id} does not exist")
-    return dict(row)
-
-
-def _log(conn: Connection, o: Mapping[str, Any], action: str, actor: str, now: datetime, *,
-         from_status: str | None, note: str | None) -> int:
-    return conn.execute(insert(work_order_log).values(
-        order_id=o["id"], at=now, actor=mask_text(actor)[:64], action=action, from_status=from_status,
-        to_status=o["status"], department_code=o["department_code"], assignee_user=o["assignee_user"],
-        note=mask_text(note) if note else None,
-    ).returning(work_order_log.c.id)).scalar_one()
-
-
-def _audit(conn: Connection, o: Mapping[str, Any], action: str, actor: str, now: datetime, ip: str | None,
-           detail: Mapping[str, Any]) -> None:
-    audit(conn, actor, ACTIONS[action].audit_action, "work_order", o["id"],
-          {"status": o["status"], "department": o["department_code"], "assignee": o["assignee_user"], **detail},
-          ip=ip, now=now)
+    return MACHINE.load(conn, order_id, lock=lock)
 
 
 def create_order(conn: Connection, values: Mapping[str, Any], actor: str, now: datetime, *,
@@ -133,14 +99,10 @@ def create_order(conn: Connection, values: Mapping[str, Any], actor: str, now: d
     """Insert a new order (status ``dispatched``) with its ``dispatched`` log and audit rows; returns
     its row and the log row's id. ``values``: the order's columns except id, status and the time
     stamps set here. A second order with the same ``open_key`` fails on the unique column."""
-    row = {**values, "status": "dispatched", "created_at": now, "created_by": actor[:64], "updated_at": now,
-           "reopen_count": 0, "return_count": 0}
-    oid = conn.execute(insert(work_order).values(**row).returning(work_order.c.id)).scalar_one()
-    o = {**row, "id": oid}
-    log_id = _log(conn, o, "dispatched", actor, now, from_status=None, note=note)
-    _audit(conn, o, "dispatched", actor, now, ip, {"warning": o.get("warning_id"), "open_key": o.get("open_key")})
-    bump_data_version(conn)
-    return o, log_id
+    row = {**values, "created_at": now, "created_by": actor[:64], "updated_at": now, "reopen_count": 0,
+           "return_count": 0}
+    return MACHINE.create(conn, row, actor, now, note=note, ip=ip,
+                          detail={"warning": row.get("warning_id"), "open_key": row.get("open_key")})
 
 
 def transition(conn: Connection, order_id: int, action: str, actor: str, now: datetime, *,
@@ -152,44 +114,9 @@ def transition(conn: Connection, order_id: int, action: str, actor: str, now: da
     status and assignment are still what the actor saw, else ``OrderConflict``. ``columns``: other
     columns to set (the new assignment, time stamps …). Raises ``TransitionRefused`` if the action
     is not allowed from the order's status, ``NoteRequired`` if it needs a note and has none."""
-    spec = ACTIONS.get(action)
-    if spec is None or action == "dispatched":
-        raise TransitionRefused(f"unknown action {action!r}")
-    note = (note or "").strip() or None
-    if spec.note_required and not note:
-        raise NoteRequired(f"{action} needs a note")
-    current = load(conn, order_id, lock=True)
-    before = dict(seen) if seen is not None else current
-    state = ("status", "department_code", "assignee_user")
-    if any(current[k] != before.get(k) for k in state):
-        raise OrderConflict(f"work order {order_id} was changed by someone else: it is now {current['status']}")
-    if current["status"] not in spec.sources:
-        raise TransitionRefused(f"a {current['status']} work order cannot be {action}")
-    values: dict[str, Any] = dict(columns or {})
-    if spec.target:
-        values["status"] = spec.target
-    if values.get("status") in ENDED_STATUSES:
-        values.update(open_key=None, ended_at=now)
-    values["updated_at"] = now
-    c = work_order.c
-    guard = [c.id == order_id, c.status == current["status"], c.department_code == current["department_code"],
-             c.assignee_user.is_(None) if current["assignee_user"] is None else c.assignee_user == current["assignee_user"]]
-    done = conn.execute(update(work_order).where(*guard).values(**values))
-    if done.rowcount != 1:  # changed between our read and our write (SQLite has no row locks)
-        raise OrderConflict(f"work order {order_id} was changed by someone else")
-    after = {**current, **values}
-    log_id = _log(conn, after, action, actor, now, from_status=current["status"], note=note)
-    detail: dict[str, Any] = {"from_status": current["status"]}
-    if note:
-        detail["note"] = note
-    _audit(conn, after, action, actor, now, ip, detail)
-    bump_data_version(conn)
-    return after, log_id
+    return MACHINE.transition(conn, order_id, action, actor, now, seen=seen, note=note, columns=columns, ip=ip)
 
 
 def state_from_log(conn: Connection, order_id: int) -> dict[str, Any] | None:
     """The order's state (status, department_code, assignee_user) as its last log row records it."""
-    g = work_order_log.c
-    row = conn.execute(select(g.to_status, g.department_code, g.assignee_user).where(g.order_id == order_id)
-                       .order_by(g.id.desc()).limit(1)).first()
-    return None if row is None else {"status": row[0], "department_code": row[1], "assignee_user": row[2]}
+    return MACHINE.state_from_log(conn, order_id)

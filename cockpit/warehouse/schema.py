@@ -544,7 +544,7 @@ grid_duty = Table(  # grid -> its grid worker (a user name): the routing of a gr
 notice = Table(  # the in-app notification list, and what the outbox sends (cockpit.notify)
     "notice", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False),  # dispatch | escalation | overdue
+    Column("kind", String(16), nullable=False),  # dispatch | escalation | overdue | summons
     Column("recipient", String(100), nullable=False),  # "user:<name>", "department:<code>", "role:<role>"
     Column("group_key", String(200), nullable=False),  # notices of one group go out as one message
     Column("order_id", Integer),
@@ -557,13 +557,113 @@ notice = Table(  # the in-app notification list, and what the outbox sends (cock
     Index("ix_notice_recipient_created", "recipient", "created_at"),
 )
 
+# ---------------------------------------------------------------- whistles and summons (cockpit.whistles)
+whistle = Table(  # 街乡吹哨: the township summons several departments to one problem
+    "whistle", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # what it was blown on while it is open ("warning:12", "order:5"), NULL once it ended: one open
+    # whistle per warning or work order, so a double click never summons twice
+    Column("open_key", String(200), unique=True),
+    Column("warning_id", Integer, ForeignKey("warning.id"), index=True),
+    Column("order_id", Integer, ForeignKey("work_order.id"), index=True),
+    Column("status", String(16), nullable=False),  # cockpit.whistles.states.WHISTLE_STATUSES
+    Column("title", String(200), nullable=False),  # masked display text
+    Column("board", String(16), nullable=False),
+    Column("category_code", String(32)),
+    Column("township_code", String(20), nullable=False),
+    Column("village_code", String(20)),
+    Column("grid_code", String(20)),
+    Column("urgent", Boolean, nullable=False),
+    Column("note", Text),  # masked
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("ended_at", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_whistle_status_created", "status", "created_at"),
+)
+
+whistle_log = Table(  # append-only: triggers reject UPDATE and DELETE (migration 0017)
+    "whistle_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("whistle_id", Integer, ForeignKey("whistle.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(24), nullable=False),  # blown | completed | cancelled
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("note", Text),
+)
+
+summons = Table(  # 部门报到: one summoned department's response to a whistle, the case its score counts
+    "summons", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("whistle_id", Integer, ForeignKey("whistle.id"), nullable=False, index=True),
+    Column("department_code", String(32), nullable=False),
+    Column("role", String(16), nullable=False),  # lead | cooperate (as proposed by the responsibility list, or chosen)
+    Column("status", String(16), nullable=False),  # cockpit.whistles.states.SUMMONS_STATUSES
+    # copied from the whistle so the score reads one table
+    Column("township_code", String(20), nullable=False),
+    Column("category_code", String(32)),
+    Column("urgent", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),  # summoned: the period the case counts in
+    Column("ack_due_at", DateTime, nullable=False),
+    Column("arrive_due_at", DateTime, nullable=False),
+    Column("resolve_due_at", DateTime, nullable=False),
+    Column("acknowledged_at", DateTime),  # first response (an acknowledgement, or a contest)
+    Column("arrived_at", DateTime),
+    Column("resolved_at", DateTime),  # the result standing now (NULL again after a reopening)
+    Column("verified_at", DateTime),
+    Column("ended_at", DateTime),
+    Column("rating", Integer),  # 1–5, the township's rating of the department's cooperation
+    Column("rating_comment", Text),
+    Column("reopen_count", Integer, nullable=False, default=0),
+    Column("contest_reason", Text),  # masked
+    Column("contested_from", String(16)),  # the status a rejected contest returns to
+    Column("contest_outcome", String(16)),  # pending | accepted | rejected
+    Column("contest_decided_at", DateTime),
+    Column("ack_overdue_at", DateTime),
+    Column("arrive_overdue_at", DateTime),
+    Column("resolve_overdue_at", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_summons_department_created", "department_code", "created_at"),
+    Index("ix_summons_status", "status"),
+)
+
+summons_log = Table(  # append-only: triggers reject UPDATE and DELETE (migration 0017)
+    "summons_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("summons_id", Integer, ForeignKey("summons.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),  # a user name, or "rules" for the overdue escalation
+    Column("action", String(24), nullable=False),  # summoned | acknowledged | arrived | resolved | contested …
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("department_code", String(32), nullable=False),
+    Column("rating", Integer),
+    Column("note", Text),
+)
+
+responsibility_review = Table(  # a category flagged for review of the responsibility list (an accepted contest)
+    "responsibility_review", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("category_code", String(32)),
+    Column("department_code", String(32), nullable=False),  # the department that was not responsible
+    Column("summons_id", Integer, ForeignKey("summons.id")),
+    Column("reason", Text),  # masked: the contest's reason
+    Column("flagged_at", DateTime, nullable=False),
+    Column("flagged_by", String(64), nullable=False),
+    Column("reviewed_at", DateTime),  # the list was edited for the category, or the admin closed the flag
+    Column("reviewed_by", String(64)),
+    Index("ix_responsibility_review_open", "reviewed_at", "category_code"),
+)
+
 # ---------------------------------------------------------------- notification outbox (cockpit.notify.outbox)
 notify_message = Table(  # one message of a channel: the notices of one group, sent (and retried) as one
     "notify_message", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("channel", String(48), nullable=False),  # the name under [notify.channels]
     Column("channel_kind", String(16), nullable=False),  # wecom | dingtalk | email
-    Column("kind", String(16), nullable=False),  # the notices' kind: dispatch | escalation | overdue
+    Column("kind", String(16), nullable=False),  # the notices' kind: dispatch | escalation | overdue | summons
     Column("group_key", String(200), nullable=False),
     Column("addresses", Text),  # e-mail: the recipients' addresses, comma-separated
     Column("title", String(200), nullable=False),
