@@ -193,6 +193,13 @@ SERVICE_BOARD = "services"
 EVENT_STATUSES: tuple[str, ...] = ("reported", "accepted", "dispatched", "acknowledged", "onsite", "resolved", "closed")
 
 
+def department(code: str) -> Department:
+    for d in DEPARTMENTS:
+        if d.code == code:
+            return d
+    raise KeyError(code)
+
+
 def category(code: str) -> Category:
     for c in CATEGORIES:
         if c.code == code:

@@ -22,7 +22,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 PAGE_PERMISSION = {"bigscreen": "view", "board": "browse", "drill": "browse", "warnings": "browse",
                    "orders": "browse", "order": "browse", "governance": "governance.view", "audit": "audit.view",
-                   "notifications": "view", "my_orders": "work_order.handle"}
+                   "notifications": "view", "my_orders": "work_order.handle", "whistles": "browse", "whistle": "browse",
+                   "my_summons": "summons.act", "review": "responsibility.review", "ranking": "browse",
+                   "department": "browse"}
 
 
 def allowed(page: str) -> bool:
