@@ -135,7 +135,8 @@ def _simulate_rows(done: dict[str, dict[str, list]], at: datetime) -> list[dict[
 
 
 def cmd_demo_orders(args: argparse.Namespace) -> int:
-    """The demo's field accounts and work-order history (``cockpit.demo.field``); demo mode only."""
+    """The demo's field accounts, work-order history (``cockpit.demo.field``) and whistles
+    (``cockpit.demo.whistles``); ``--step``: one live step of both. Demo mode only."""
     config = _config(args)
     if not config.get("app", "demo"):
         return fail(args, "app.demo is false: demo work orders are only made in demo mode")
@@ -145,7 +146,7 @@ def cmd_demo_orders(args: argparse.Namespace) -> int:
     import time
 
     from cockpit.auth import ensure_demo_users
-    from cockpit.demo import field
+    from cockpit.demo import field, whistles
     from cockpit.warehouse.db import engine_for
 
     engine = engine_for(config.warehouse_url)
@@ -155,6 +156,8 @@ def cmd_demo_orders(args: argparse.Namespace) -> int:
     if args.step:
         done = field.play_step(engine, seed=seed, now=now, config=config)
         report.update(dispatched=done["dispatched"], acted=done["acted"])
+        done = whistles.play_step(engine, seed=seed, now=now, config=config)
+        report["whistles_step"] = {"blown": done["blown"], "acted": done["acted"], "overdue": done["overdue"]}
     else:
         t0 = time.monotonic()
         ensure_demo_users(engine)  # the operator and the grid worker people sign in as, before their duties
@@ -163,14 +166,20 @@ def cmd_demo_orders(args: argparse.Namespace) -> int:
         report["accounts"]["seconds"] = round(time.monotonic() - t0, 2)
         with engine.begin() as conn:
             report["backfill"] = field.backfill(conn, seed=seed, now=now, config=config)
+        with engine.begin() as conn:
+            report["whistles"] = whistles.backfill(conn, seed=seed, now=now, config=config)
     with engine.connect() as conn:
         report["by_status"] = field.status_counts(conn)
         report["open_overdue"] = field.overdue_open(conn, now)
+        report["summons_by_status"] = whistles.status_counts(conn)
+        report["summons_open_overdue"] = whistles.overdue_open(conn, now)
     if wants_json(args):
         print_json(report)
         return 0
     if args.step:
-        print(f"{len(report['dispatched'])} warnings dispatched, {len(report['acted'])} order actions")
+        ws = report["whistles_step"]
+        print(f"{len(report['dispatched'])} warnings dispatched, {len(report['acted'])} order actions; "
+              f"{len(ws['blown'])} whistles blown, {len(ws['acted'])} summons actions, {ws['overdue']} summons overdue")
     else:
         a, b = report["accounts"], report["backfill"]
         print(f"field accounts: {a['grid_workers']} grid workers, {a['liaisons']} liaisons, {a['operators']} "
@@ -180,8 +189,16 @@ def cmd_demo_orders(args: argparse.Namespace) -> int:
                   f"actions, {b['escalations']} overdue escalations ({b['seconds']} s)")
         else:
             print(f"backfill: nothing to do ({b['reason']})")
+        w = report["whistles"]
+        if w["done"]:
+            print(f"whistles: {w['whistles']} blown, {w['summons']} summons, {w['actions']} summons actions, "
+                  f"{w['escalations']} overdue marks ({w['seconds']} s)")
+        else:
+            print(f"whistles: nothing to do ({w['reason']})")
     print("work orders: " + ", ".join(f"{k} {v}" for k, v in report["by_status"].items())
           + f"; {report['open_overdue']} open and overdue")
+    print("summons: " + (", ".join(f"{k} {v}" for k, v in report["summons_by_status"].items()) or "none")
+          + f"; {report['summons_open_overdue']} open and overdue")
     return 0
 
 
@@ -525,6 +542,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cockpit.orders.cli import register as register_orders
 
     register_orders(sub, command)
+    from cockpit.whistles.cli import register as register_whistles
+
+    register_whistles(sub, command)
     from cockpit.notify.cli import register as register_notify
 
     register_notify(sub, command)

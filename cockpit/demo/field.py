@@ -480,8 +480,9 @@ def play_step(engine: Engine, *, seed: int, now: datetime | None = None, config:
 
 
 def live_player(config: Any) -> Any:
-    """A ``simulate`` hook playing the field on the configured warehouse after each step, or None
-    outside demo mode. Never raises: a failure is logged and the simulator goes on."""
+    """A ``simulate`` hook playing the field and the whistles (``cockpit.demo.whistles``) on the
+    configured warehouse after each step, or None outside demo mode. Never raises: a failure is
+    logged and the simulator goes on."""
     if not config.get("app", "demo"):
         return None
     from cockpit.warehouse.db import engine_for
@@ -489,11 +490,14 @@ def live_player(config: Any) -> Any:
     seed = int(config.get("demo", "seed"))
 
     def after_step(now: datetime) -> None:
-        try:
-            play_step(engine_for(config.warehouse_url), seed=seed, now=now, config=config)
-        except Exception as exc:  # the simulator must go on
-            log.warning("demo field: the live step failed (%s: %s); trying again next step", type(exc).__name__,
-                        str(exc).splitlines()[0] if str(exc) else "", exc_info=log.isEnabledFor(logging.DEBUG))
+        from cockpit.demo import whistles  # the whistles' life beside the orders'
+
+        for name, step in (("field", play_step), ("whistles", whistles.play_step)):
+            try:
+                step(engine_for(config.warehouse_url), seed=seed, now=now, config=config)
+            except Exception as exc:  # the simulator must go on
+                log.warning("demo %s: the live step failed (%s: %s); trying again next step", name, type(exc).__name__,
+                            str(exc).splitlines()[0] if str(exc) else "", exc_info=log.isEnabledFor(logging.DEBUG))
 
     return after_step
 

@@ -261,6 +261,10 @@ def test_backfill_shares_and_response_times_are_plausible(backfilled) -> None:
 
 
 def test_backfill_runs_once(warehouse, capsys, tmp_path, monkeypatch) -> None:
+    from cockpit.demo import whistles
+
+    with engine_for(warehouse).begin() as conn:  # the command's second part, the whistles, once too
+        whistles.backfill(conn, seed=SEED, now=NOW)
     before = (_orders(warehouse), _logs(warehouse))
     with engine_for(warehouse).begin() as conn:
         again = field.backfill(conn, seed=SEED, now=NOW + timedelta(hours=1))
