@@ -25,10 +25,11 @@ from cockpit.auth.refusals import audit_refusal
 from cockpit.i18n import CATALOGUE, t
 from cockpit.orders.actions import act
 from cockpit.orders.dispatch import PROPOSED
-from cockpit.orders.states import OrderError
+from cockpit.orders.states import ENDED_STATUSES as ENDED, OrderError
 from pages._access import allowed
 from pages._common import config, current_lang, engine, href, now
 from pages._scope import current_scope
+from pages._whistle_detail import whistle_link
 from pages._warning_widgets import (
     action_label,
     level_chip,
@@ -177,7 +178,7 @@ def _header(o: dict, d: dict, lang: str) -> html.Div:
                   level_chip(o["level"], lang) if _present(o.get("level")) else None,
                   html.H4(o["title"], className="od-title", id="od-title"),
                   order_status_chip(o["status"], lang, id="od-status")], className="od-head-line"),
-        html.Div([origin, *meta], className="wd-meta"),
+        html.Div([origin, *meta, whistle_link("order", o["id"], o["status"] in ENDED, lang)], className="wd-meta"),
         html.Div(dates, className="wd-meta od-dates"),
     ], className="wd-header panel od-header", id="od-header")
 

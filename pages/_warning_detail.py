@@ -16,6 +16,7 @@ from figures.warnings import warning_position
 from pages._common import engine, now
 from pages._scope import current_scope
 from pages._warning_actions import DONE_KEYS, ERROR_KEYS, actions_panel
+from pages._whistle_detail import whistle_link
 from pages._warning_widgets import (action_label, actor_label, category_label, level_chip, place_label, rule_label,
                                     status_label, when)
 from pages._widgets import data_table, figure_box, fmt, notices, panel
@@ -110,6 +111,7 @@ def _header(w: dict, lang: str, order: dict | None = None) -> html.Div:
                   html.Span(category_label(w, lang)) if category_label(w, lang) else None,
                   html.Span(t("warning.opened_at", lang, at=when(w["opened_at"]))),
                   sla, muted, _order_link(order, lang),
+                  whistle_link("warning", w["id"], w.get("ended_at") is not None or w["status"] in qw.ENDED_STATUSES, lang),
                   html.Span(t("warning.inactive", lang), className="wd-inactive") if not w.get("active") else None],
                  className="wd-meta"),
     ], className="wd-header panel", id="wd-header")

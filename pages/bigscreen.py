@@ -7,12 +7,15 @@ goes stale. ``?kiosk=1`` hides navigation.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
+from sqlalchemy import Connection
 
 from cockpit.i18n import CATALOGUE, t
-from figures.charts import ranking_bar
+from figures.score import score_bars
 from figures.warnings import level_map
 from pages._common import config, current_lang, engine, href, now
 from pages._access import allowed, denied_notice, guarded
@@ -24,7 +27,7 @@ from queries import areas, kpis
 from queries import orders as qo
 from queries import warnings as qw
 from queries._base import reading
-from queries.departments import department_response_ranking
+from queries import score as qs
 from queries.filters import parse_filters
 
 dash.register_page(__name__, path="/", title="基层智治驾驶舱 · 大屏", nav="nav.bigscreen", icon="display", order=0,
@@ -32,6 +35,13 @@ dash.register_page(__name__, path="/", title="基层智治驾驶舱 · 大屏", 
 
 BOARDS = ("party", "economy", "safety", "services")
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+RANKING_TOP = 7  # departments on the ranking slot
+
+
+def ranking_slot(db: Connection, township: str, at: datetime) -> pd.DataFrame:
+    """The ranking slot: the department score of the current month in ``township``
+    (``queries.score.ranking``); the figure leaves out 样本不足 and shows the first ``RANKING_TOP``."""
+    return qs.ranking(db, qs.Period.containing("month", at.date()), at, qs.settings(config()), township=township)
 
 
 def _board_panel(board: str, lang: str, df: pd.DataFrame | None, period: str) -> html.Div:
@@ -117,7 +127,7 @@ def _content(lang: str) -> dict:
             return {"boards": [empty] * 4, "map": level_map(pd.DataFrame(columns=["ring"]), pd.DataFrame(), lang=lang,
                                                             dark=True),
                     "codes": [], "latest": empty, "levels": _level_totals({}, lang), "orders": empty, "orders_head": "",
-                    "ranking": ranking_bar(pd.DataFrame(), lang=lang, dark=True), "town": t("app.title", lang)}
+                    "ranking": score_bars(pd.DataFrame(), lang=lang, dark=True), "town": t("app.title", lang)}
         here, at = town["code"], now()  # the screen shows one township even when the warehouse holds several
         period = config().get("app", "big_screen_period")  # a rolling window: never nearly empty
         window, _ = parse_filters({"period": period}, at)
@@ -126,7 +136,7 @@ def _content(lang: str) -> dict:
         live = qw.live_warnings(db, scope, area=here, limit=10)
         totals = qw.open_level_totals(db, scope, area=here)
         today = qo.today_orders(db, scope, now=at, area=here, limit=10)
-        ranking = department_response_ranking(db, scope, window, area=here)
+        ranking = ranking_slot(db, here, at)
         board_kpis = {b: kpis.board_kpis(db, scope, parse_filters({"period": period}, at, board=b)[0], here, limit=4,
                                          settings=config().kpis)
                       for b in BOARDS if scope.allows_board(b)}
@@ -140,7 +150,7 @@ def _content(lang: str) -> dict:
         "latest": _warning_list(live, lang),
         "orders": _order_list(today["rows"], lang),
         "orders_head": t("desk.big_head", lang, n=today["n"], r=today["resolved"]),
-        "ranking": ranking_bar(ranking, lang=lang, dark=True, top=7),
+        "ranking": score_bars(ranking, lang=lang, dark=True, top=RANKING_TOP),
         "town": town["name"],
     }
 

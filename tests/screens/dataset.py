@@ -171,6 +171,7 @@ def build(url: str, *, events: int = 240, seed: int = 7, now: datetime | None = 
         conn.execute(insert(s.dq_issue), dq)
         warnings_part(conn, NOW, ev)
         orders_part(conn, NOW, ev)
+        whistles_part(conn, NOW)
     rebuild_event_days(engine)
 
 
@@ -328,6 +329,74 @@ def orders_part(conn, now: datetime, ev: list[dict]) -> None:  # noqa: ANN001
             links.append({"order_id": oid, "event_id": picks[r["board"]]})
     conn.execute(insert(s.work_order_log), logs)
     conn.execute(insert(s.work_order_event), links)
+
+
+def whistles_part(conn, now: datetime) -> None:  # noqa: ANN001
+    """Whistles as the core would have written them (rows and their logs, no core: known rows).
+
+    Six completed whistles of the last fortnight on the closed work order 4, each summoning urban
+    (lead: on time, verified, rated 5 or 4) and police (cooperating: three on time rated 3, three
+    acknowledged late and closed without a result, rated 1); one open whistle on order 1, blown an
+    hour ago: urban not acknowledged (half an hour late), police acknowledged in time, not on site yet."""
+    order = {r.id: r for r in conn.execute(select(s.work_order.c.id, s.work_order.c.title, s.work_order.c.board,
+                                                  s.work_order.c.category_code, s.work_order.c.village_code,
+                                                  s.work_order.c.grid_code).order_by(s.work_order.c.id))}
+    first, closed = list(order)[0], list(order)[3]
+    m, h, d = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+
+    def whistle(oid: int, at: datetime, status: str) -> int:
+        o = order[oid]
+        ended = at + 30 * h if status == "completed" else None
+        wid = conn.execute(insert(s.whistle).values(
+            open_key=f"order:{oid}" if status == "open" else None, order_id=oid, status=status, title=o.title,
+            board=o.board, category_code=o.category_code, township_code=TOWNSHIP, village_code=o.village_code,
+            grid_code=o.grid_code, urgent=False, note="联合处置", created_at=at, created_by="duty", ended_at=ended,
+            updated_at=ended or at).returning(s.whistle.c.id)).scalar_one()
+        logs = [{"whistle_id": wid, "at": at, "actor": "duty", "action": "blown", "from_status": None, "to_status": "open"}]
+        if ended:
+            logs.append({"whistle_id": wid, "at": ended, "actor": "rules", "action": "completed", "from_status": "open",
+                         "to_status": "completed"})
+        conn.execute(insert(s.whistle_log), logs)
+        return wid
+
+    def summon(wid: int, at: datetime, dept: str, role: str, steps: list[tuple[str, str, timedelta, int | None]],
+               status: str) -> None:
+        """``steps``: (action, to status, after the summons, rating) in order."""
+        times = {a: at + after for a, _, after, _ in steps}
+        rating = next((r for *_, r in steps if r), None)
+        ended = at + steps[-1][2] if status in ("verified", "closed") else None
+        sid = conn.execute(insert(s.summons).values(
+            whistle_id=wid, department_code=dept, role=role, status=status, township_code=TOWNSHIP,
+            category_code=order[closed].category_code, urgent=False, created_at=at, ack_due_at=at + 30 * m,
+            arrive_due_at=at + 24 * h, resolve_due_at=at + 72 * h, acknowledged_at=times.get("acknowledged"),
+            arrived_at=times.get("arrived"), resolved_at=times.get("resolved"), verified_at=times.get("verified"),
+            ended_at=ended, rating=rating, reopen_count=0, updated_at=(at + steps[-1][2]) if steps else at,
+        ).returning(s.summons.c.id)).scalar_one()
+        logs, before = [{"summons_id": sid, "at": at, "actor": "duty", "action": "summoned", "from_status": None,
+                         "to_status": "summoned", "department_code": dept}], "summoned"
+        for action, to, after, r in steps:
+            actor = "duty" if action in ("verified", "closed") else "liaison" if dept == "urban" else "police"
+            logs.append({"summons_id": sid, "at": at + after, "actor": actor, "action": action, "from_status": before,
+                         "to_status": to, "department_code": dept, "rating": r,
+                         "note": "已处置" if action in ("resolved", "closed") else None})
+            before = to
+        conn.execute(insert(s.summons_log), logs)
+
+    good = [("acknowledged", "acknowledged", 10 * m, None), ("arrived", "on_site", 3 * h, None),
+            ("resolved", "resolved", 20 * h, None)]
+    for n in range(6):
+        at = (now - (2 + 2 * n) * d).replace(hour=9)
+        wid = whistle(closed, at, "completed")
+        summon(wid, at, "urban", "lead", [*good, ("verified", "verified", 26 * h, 5 if n % 3 else 4)], "verified")
+        if n < 3:
+            summon(wid, at, "police", "cooperate", [*good, ("verified", "verified", 26 * h, 3)], "verified")
+        else:
+            summon(wid, at, "police", "cooperate", [("acknowledged", "acknowledged", 2 * h, None),
+                                                   ("closed", "closed", 28 * h, 1)], "closed")
+    at = now - h
+    wid = whistle(first, at, "open")
+    summon(wid, at, "urban", "lead", [], "summoned")
+    summon(wid, at, "police", "cooperate", [("acknowledged", "acknowledged", 20 * m, None)], "acknowledged")
 
 
 def midnight_of(day: date) -> datetime:

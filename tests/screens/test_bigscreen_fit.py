@@ -113,7 +113,7 @@ def test_english_big_screen_shows_english_units(big, served):
     assert CHINESE_UNITS.findall(shown) == []
     en_units = {u.strip() for u in page.locator(".kpi-unit").all_inner_texts()}
     assert {"%", "×10k yuan"} <= en_units  # the units are there, in English
-    assert re.search(r"\d min\b", shown)  # the ranking's bars
+    assert re.search(r"\d\.\d · [A-E]\b", shown)  # the ranking's bars: the department score and its grade
     _open(big, served, "zh", 1920, 1080)
     zh_units = {u.strip() for u in big.page.locator(".kpi-unit").all_inner_texts()}
     assert {"%", "万元"} <= zh_units  # and in Chinese the Chinese ones

@@ -83,6 +83,10 @@ def registry_paths() -> list[str]:
             paths += [template.replace("<board>", b) for b in BOARDS]
         elif template == "/orders/<order_id>":  # one work order's page: the dataset's first order
             paths.append("/orders/1")
+        elif template == "/whistles/<whistle_id>":  # one whistle's page: the dataset's first
+            paths.append("/whistles/1")
+        elif template == "/departments/<code>":  # one department's score page
+            paths.append("/departments/urban")
         elif template:
             pytest.fail(f"no address known for the page template {template}: add it to registry_paths")
         else:

@@ -34,6 +34,7 @@ from queries import areas, audit as audit_q, departments, events, governance, in
 from queries import my_orders as my_orders_q
 from queries import orders as orders_q
 from queries import warnings as warnings_q
+from queries import whistles as whistles_q
 from queries._base import NOT_SCOPED_BY, clear_cache, not_scoped_by
 from queries.filters import parse_filters
 from tests.screens import dataset
@@ -146,6 +147,15 @@ CALLS: dict[str, Call] = {
     "orders.desk_choices": Call(lambda c, sc: orders_q.desk_choices(c.db, sc), lambda r: len(r["places"])),
     "my_orders.my_order_list": Call(lambda c, sc: my_orders_q.my_order_list(c.db, _GRIDMAN, sc, NOW)),
     "my_orders.order_page": Call(lambda c, sc: my_orders_q.order_page(c.db, _GRIDMAN, sc, _first_order(c), NOW), present),
+    "whistles.whistle_counts": Call(lambda c, sc: whistles_q.whistle_counts(c.db, sc, _ALL_WHISTLES, now=NOW),
+                                    lambda r: sum(r.values())),
+    "whistles.whistle_list": Call(lambda c, sc: whistles_q.whistle_list(c.db, sc, _ALL_WHISTLES, now=NOW)),
+    "whistles.whistle_detail": Call(lambda c, sc: whistles_q.whistle_detail(c.db, sc, _open_whistle(c), now=NOW),
+                                    present),
+    "whistles.open_whistle_of": Call(lambda c, sc: whistles_q.open_whistle_of(c.db, sc, order_id=_first_order(c)),
+                                     present),
+    "whistles.source_visible": Call(lambda c, sc: whistles_q.source_visible(c.db, sc, "order", _first_order(c)), int),
+    "whistles.township_choices": Call(lambda c, sc: whistles_q.township_choices(c.db, sc)),
 }
 
 
@@ -167,6 +177,14 @@ def _queued_warning(c: Ctx) -> int:
 
 def _first_order(c: Ctx) -> int:
     return int(_sql_one(c, "SELECT MIN(id) FROM work_order WHERE grid_code IS NOT NULL"))
+
+
+_ALL_WHISTLES = whistles_q.WhistleFilters(status="all")
+
+
+def _open_whistle(c: Ctx) -> int:
+    """The dataset's open whistle, on its first order."""
+    return int(_sql_one(c, "SELECT MIN(id) FROM whistle WHERE status = 'open'"))
 
 
 def _ordered_warning(c: Ctx) -> int:
