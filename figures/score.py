@@ -29,6 +29,7 @@ def score_bars(df: pd.DataFrame, *, lang: str, dark: bool = False, top: int | No
     layout = base_layout(dark, hovermode="closest", showlegend=False)
     layout["yaxis"] = {**layout["yaxis"], "autorange": "reversed", "type": "category"}
     hide_axes(layout, "xaxis", range=[0, 100])
+    layout["bargap"] = max(0.25, 1 - len(d) / 8)  # a few departments: slim bars, not slabs
     return figure([dict(type="bar", orientation="h", x=scores, y=names,
                         marker=dict(color=[GRADE_COLOURS.get(g, NEUTRAL) for g in grades]),
                         text=[f"{v:.1f} · {g}" for v, g in zip(scores, grades)], insidetextanchor="end", textposition=["inside" if v >= 30 else "outside" for v in scores],

@@ -45,7 +45,7 @@ from web.photos import photo_url
 from web.request import request_ip, request_now
 
 dash.register_page(__name__, path="/my/orders", title="基层智治驾驶舱 · 我的工单", nav="field.nav",
-                   icon="list-check", order=3, nav_group="work")
+                   icon="list-check", order=4, nav_group="work")
 
 PATH = "/my/orders"
 PAGE = "my_orders"

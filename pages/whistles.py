@@ -48,7 +48,7 @@ from web import current_user
 from web.request import request_ip
 
 dash.register_page(__name__, path="/whistles", title="基层智治驾驶舱 · 街乡吹哨", nav="whistle.nav", icon="megaphone",
-                   order=4, nav_group="work")
+                   order=3, nav_group="work")
 
 LIMIT = 200
 

@@ -113,6 +113,12 @@ PAGE_MATRIX = {  # path -> users who may open it
     "/audit": {"root"},
     "/my/orders": {"gridman", "liaison"},  # those who hold work orders (work_order.handle)
     "/notifications": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},  # every account, not the kiosk
+    "/whistles": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},
+    "/whistles/1": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},
+    "/ranking": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},
+    "/departments/urban": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},  # liaison: their own
+    "/my/summons": {"liaison"},  # department liaisons (summons.act)
+    "/review": {"root"},  # the administrator (responsibility.review)
 }
 
 
@@ -347,11 +353,15 @@ def test_an_injected_actor_filter_is_shown_as_text_not_markup(cockpit):
 # ---------------------------------------------------------------- every role against every callback
 CALLBACK_PAGE = {"board": "board", "drill": "drill", "gov": "governance", "audit": "audit", "big": "bigscreen",
                  "care": "drill", "wc": "warnings", "wa": "warnings",
-                 "od": "orders", "oa": "orders", "fo": "my_orders", "notify": "notifications"}
+                 "od": "orders", "oa": "orders", "fo": "my_orders", "notify": "notifications",
+                 "wl": "whistles", "wb": "whistles", "ws": "whistles", "rk": "ranking", "dp": "ranking",
+                 "ms": "my_summons", "rv": "review"}
 PAGE_USERS = {"bigscreen": PAGE_MATRIX["/"], "board": PAGE_MATRIX["/board/safety"], "drill": PAGE_MATRIX["/drill"],
               "warnings": PAGE_MATRIX["/warnings"], "orders": PAGE_MATRIX["/orders"],
               "governance": PAGE_MATRIX["/governance"], "audit": PAGE_MATRIX["/audit"],
-              "my_orders": PAGE_MATRIX["/my/orders"], "notifications": PAGE_MATRIX["/notifications"]}
+              "my_orders": PAGE_MATRIX["/my/orders"], "notifications": PAGE_MATRIX["/notifications"],
+              "whistles": PAGE_MATRIX["/whistles"], "ranking": PAGE_MATRIX["/ranking"],
+              "my_summons": PAGE_MATRIX["/my/summons"], "review": PAGE_MATRIX["/review"]}
 
 
 def _forged_value(component: str, prop: str) -> Any:
@@ -367,8 +377,18 @@ def _forged_value(component: str, prop: str) -> Any:
 
 
 def _spec(item: str) -> dict:
+    """``component.prop`` as Dash's request names it; a pattern-matching id with its ``MATCH`` keys
+    set to 1 (one concrete component, as the browser would send)."""
     component, prop = item.rsplit(".", 1)
+    if component.startswith("{"):
+        return {"id": {k: 1 if v == ["MATCH"] else v for k, v in json.loads(component).items()}, "property": prop}
     return {"id": component, "property": prop}
+
+
+def _forged_args(items: list[dict]) -> list:
+    """Forged values for a callback's inputs or states: a wildcard ``ALL`` group is sent empty."""
+    return [[] if "ALL" in i["id"] else {**_spec(f"{i['id']}.{i['property']}"),
+                                         "value": _forged_value(i["id"], i["property"])} for i in items]
 
 
 def _app_callbacks(app: Any) -> list[dict]:
@@ -387,17 +407,14 @@ def test_every_callback_answers_only_the_roles_of_its_page(cockpit, username):
         multi = out.startswith("..")
         outputs = [_spec(o) for o in out.strip(".").split("...")] if multi else _spec(out.split("@")[0])
         first = (outputs[0] if multi else outputs)["id"]
+        if isinstance(first, dict):  # a pattern-matching id: its role names the page
+            first = first["role"]
         page = CALLBACK_PAGE[first.split("-")[0]]
         if first == "big-go":
             page = "drill"
-        inputs = [[] if i["id"].startswith("{") else {**_spec(f"{i['id']}.{i['property']}"),
-                                                      "value": _forged_value(i["id"], i["property"])}
-                  for i in dep["inputs"]]
-        state = [[] if i["id"].startswith("{") else {**_spec(f"{i['id']}.{i['property']}"),
-                                                     "value": _forged_value(i["id"], i["property"])}
-                 for i in dep["state"]]
+        inputs, state = _forged_args(dep["inputs"]), _forged_args(dep["state"])
         first_input = next((i for i in inputs if isinstance(i, dict)), None)
-        changed = [f"{first_input['id']}.{first_input['property']}"] if first_input else []
+        changed = [f"{json.dumps(first_input['id'], separators=(',', ':'), sort_keys=True) if isinstance(first_input['id'], dict) else first_input['id']}.{first_input['property']}"] if first_input else []
         r = s.client.post("/_dash-update-component", json={"output": out, "outputs": outputs, "inputs": inputs,
                                                           "state": state, "changedPropIds": changed},
                           headers={"X-CSRFToken": s.csrf})

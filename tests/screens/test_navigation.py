@@ -58,8 +58,8 @@ def test_the_app_registers_its_pages_in_groups(cockpit):
     import dash
 
     groups = nav_groups(dash.page_registry.values(), lambda page: True, lambda board: True)
-    assert _hrefs(groups) == {"boards": ["/", *BOARDS], "work": ["/warnings", "/orders", "/my/orders"], "drill": ["/drill"],
-                              "admin": ["/governance", "/audit"]}
+    assert _hrefs(groups) == {"boards": ["/", *BOARDS], "work": ["/warnings", "/orders", "/whistles", "/my/orders", "/my/summons"],
+                              "drill": ["/drill"], "ranking": ["/ranking"], "admin": ["/governance", "/audit", "/review"]}
 
 
 # ---------------------------------------------------------------- landing pages
@@ -152,9 +152,9 @@ ORDERED_SIZES = sorted(SIZES, key=lambda size: (size[0] < LG, size[0]))
 
 
 OFFERED = {
-    "lead": {"/", *BOARDS, "/warnings", "/orders", "/drill", "/governance"},
-    "safetyhead": {"/", "/board/safety", "/warnings", "/orders", "/drill"},
-    "root": {"/", *BOARDS, "/warnings", "/orders", "/drill", "/governance", "/audit"},
+    "lead": {"/", *BOARDS, "/warnings", "/orders", "/whistles", "/drill", "/ranking", "/governance"},
+    "safetyhead": {"/", "/board/safety", "/warnings", "/orders", "/whistles", "/drill", "/ranking"},
+    "root": {"/", *BOARDS, "/warnings", "/orders", "/whistles", "/drill", "/ranking", "/governance", "/audit", "/review"},
 }
 ROLE_LABEL = {"zh": {"lead": "镇领导"}, "en": {"safetyhead": "Board head", "root": "Administrator"}}
 
@@ -212,12 +212,12 @@ def test_navbar_fits_every_size_and_marks_the_current_page(served, browser, lang
         w.close()
 
 
-def test_the_admin_menu_holds_governance_and_audit(served, browser):
+def test_the_admin_menu_holds_governance_audit_and_the_review_list(served, browser):
     w = Watched(browser, 1366, 768)
     try:
         _sign_in_to(w, served, "root", "/404?lang=en")  # a light page: the bar is the same on all pages but "/"
         assert _offered(w.page) == OFFERED["root"]
-        assert w.page.locator("#nav-group-admin .dropdown-item").count() == 2  # two pages: a dropdown
+        assert w.page.locator("#nav-group-admin .dropdown-item").count() == 3  # governance, audit, review: a dropdown
         assert w.page.locator("#nav-user .nav-user-name").inner_text() == "root"
         _open(w.page, "#nav-user")
         assert w.page.locator("#nav-user .nav-user-role").inner_text() == ROLE_LABEL["en"]["root"]

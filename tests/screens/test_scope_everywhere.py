@@ -32,6 +32,7 @@ from cockpit.scope import Scope
 from cockpit.warehouse.db import engine_for
 from queries import areas, audit as audit_q, departments, events, governance, indicators, kpis, people
 from queries import my_orders as my_orders_q
+from queries import my_summons as my_summons_q
 from queries import orders as orders_q
 from queries import warnings as warnings_q
 from queries import whistles as whistles_q
@@ -156,6 +157,8 @@ CALLS: dict[str, Call] = {
                                      present),
     "whistles.source_visible": Call(lambda c, sc: whistles_q.source_visible(c.db, sc, "order", _first_order(c)), int),
     "whistles.township_choices": Call(lambda c, sc: whistles_q.township_choices(c.db, sc)),
+    "my_summons.summons_page": Call(lambda c, sc: my_summons_q.summons_page(c.db, _URBAN, sc, _urban_summons(c), NOW),
+                                    present),
 }
 
 
@@ -180,6 +183,12 @@ def _first_order(c: Ctx) -> int:
 
 
 _ALL_WHISTLES = whistles_q.WhistleFilters(status="all")
+# the urban management liaison, summoned by the dataset's whistles (my summons: ``queries.my_summons``)
+_URBAN = User(id=None, username="liaison", display_name="liaison", role="department_liaison", department_code="urban")
+
+
+def _urban_summons(c: Ctx) -> int:
+    return int(_sql_one(c, "SELECT MIN(id) FROM summons WHERE department_code = 'urban'"))
 
 
 def _open_whistle(c: Ctx) -> int:
