@@ -38,7 +38,7 @@ from pages._warning_widgets import (
     status_label,
     when,
 )
-from pages._widgets import notices, panel
+from pages._widgets import duration, notices, panel
 from queries import orders as qo
 from queries._base import reading
 from web import current_user
@@ -68,20 +68,6 @@ def order_status_label(status: str, lang: str) -> str:
 
 def order_status_chip(status: str, lang: str, **extra: Any) -> html.Span:
     return html.Span(order_status_label(status, lang), className=f"ost ost-{status}", **extra)
-
-
-def duration(minutes: Any, lang: str) -> str:
-    """12 分钟 / 3 小时 5 分 / 2 天 4 小时."""
-    if minutes is None or (isinstance(minutes, float) and pd.isna(minutes)):
-        return "—"
-    m = round(float(minutes))
-    if m < 1:
-        return t("desk.under_minute", lang)
-    if m < 60:
-        return t("desk.minutes", lang, n=m)
-    if m < 24 * 60:
-        return t("desk.hours", lang, h=m // 60, m=m % 60)
-    return t("desk.days", lang, d=m // (24 * 60), h=(m % (24 * 60)) // 60)
 
 
 def late_text(o: dict, lang: str) -> str | None:

@@ -47,7 +47,7 @@ from pages._summons_widgets import (
     whistle_status_chip,
 )
 from pages._warning_widgets import place_label, when
-from pages._widgets import notices, panel
+from pages._widgets import duration, notices, panel
 from queries import whistles as qwh
 from queries._base import reading
 from web import current_user
@@ -70,20 +70,6 @@ def may_blow() -> bool:
 
 
 # ---------------------------------------------------------------- small pieces shared with the list
-def duration(minutes: float | int | None, lang: str) -> str:
-    """12 分钟 / 3 小时 5 分 / 2 天 4 小时."""
-    if minutes is None:
-        return "—"
-    m = round(float(minutes))
-    if m < 1:
-        return t("desk.under_minute", lang)
-    if m < 60:
-        return t("desk.minutes", lang, n=m)
-    if m < 24 * 60:
-        return t("desk.hours", lang, h=m // 60, m=m % 60)
-    return t("desk.days", lang, d=m // (24 * 60), h=(m % (24 * 60)) // 60)
-
-
 def late_by(s: dict, step: str, at: datetime) -> float:
     """Minutes past the step's deadline."""
     due = s[dict((k, d) for k, _, d in _STEPS)[step]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -117,3 +118,17 @@ def data_table(table_id: str, rows: list[dict], cols: list[tuple[str, str]], **e
                                 page_size=extra.pop("page_size", 12), sort_action="native", style_as_list_view=True,
                                 style_cell=CELL, style_header={"fontWeight": "600"}, style_table={"overflowX": "auto"},
                                 **extra)
+
+
+def duration(minutes: Any, lang: str) -> str:
+    """12 分钟 / 3 小时 5 分 / 2 天 4 小时."""
+    if minutes is None or (isinstance(minutes, float) and pd.isna(minutes)):
+        return "—"
+    m = round(float(minutes))
+    if m < 1:
+        return t("desk.under_minute", lang)
+    if m < 60:
+        return t("desk.minutes", lang, n=m)
+    if m < 24 * 60:
+        return t("desk.hours", lang, h=m // 60, m=m % 60)
+    return t("desk.days", lang, d=m // (24 * 60), h=(m % (24 * 60)) // 60)

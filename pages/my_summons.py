@@ -34,8 +34,8 @@ from pages._common import current_lang, engine, href, now
 from pages._scope import current_scope
 from pages._summons_widgets import department_name, role_label, summons_action_label, summons_status_chip
 from pages._warning_widgets import place_label, when
-from pages._whistle_detail import duration, late_badges, refuse, text_of
-from pages._widgets import notices
+from pages._whistle_detail import late_badges, refuse, text_of
+from pages._widgets import duration, notices
 from queries import my_summons as qs
 from web import current_user
 from web.request import request_ip

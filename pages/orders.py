@@ -30,7 +30,6 @@ from pages._filters import list_filter_href
 from pages._common import config, current_lang, engine, href, now
 from pages._order_detail import (
     assignee_label,
-    duration,
     late_text,
     may_dispatch,
     message,
@@ -49,7 +48,7 @@ from pages._warning_widgets import (
     status_label,
     when,
 )
-from pages._widgets import fmt, notices, panel
+from pages._widgets import duration, fmt, notices, panel
 from queries import orders as qo
 from queries._base import reading
 from web import current_user

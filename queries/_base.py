@@ -19,6 +19,34 @@ from cockpit.scope import Scope
 from cockpit.warehouse.data_version import current_data_version
 
 DB = Engine | Connection
+
+
+def connection(db: DB) -> Any:
+    """A context giving a Connection: ``db`` itself, or a new one of the engine (the core's reads take one)."""
+    from contextlib import nullcontext
+
+    return nullcontext(db) if isinstance(db, Connection) else db.connect()
+
+
+def connected(db: DB, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(conn, *args, **kwargs)`` on ``connection(db)``."""
+    with connection(db) as conn:
+        return fn(conn, *args, **kwargs)
+
+
+def reference_names(conn: Connection) -> dict[str, dict[str, Any]]:
+    """Names of areas, departments (zh, en), categories (zh, en) and staff accounts, for rows read by the core."""
+    from sqlalchemy import select
+
+    from cockpit.warehouse import schema as s
+
+    areas = {c: n for c, n in conn.execute(select(s.area.c.code, s.area.c.name))}
+    depts = {c: (zh, en) for c, zh, en in conn.execute(select(s.department.c.code, s.department.c.name_zh,
+                                                              s.department.c.name_en))}
+    cats = {c: (zh, en) for c, zh, en in conn.execute(select(s.category.c.code, s.category.c.name_zh,
+                                                             s.category.c.name_en))}
+    users = {u: d for u, d in conn.execute(select(s.user_account.c.username, s.user_account.c.display_name))}
+    return {"area": areas, "department": depts, "category": cats, "user": users}
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -20,16 +20,9 @@ from cockpit.orders import access, records
 from cockpit.reference import CHANNELS, DEPARTMENTS
 from cockpit.scope import Scope
 from cockpit.warehouse.schema import area, warning
-from queries._base import DB
+from queries._base import DB, connected
 
 _DEPARTMENT_NAMES = {d.code: (d.name_zh, d.name_en) for d in DEPARTMENTS}
-
-
-def _connected(db: DB, fn, *args: Any, **kwargs: Any) -> Any:
-    if isinstance(db, Connection):
-        return fn(db, *args, **kwargs)
-    with db.connect() as conn:
-        return fn(conn, *args, **kwargs)
 
 
 def _area_names(conn: Connection, codes: set[str]) -> dict[str, str]:
@@ -83,7 +76,7 @@ def my_order_list(db: DB, user: Account | None, scope: Scope, now: datetime) -> 
     orders (operator, leader …): an empty list."""
     if user is None:
         return []
-    return _connected(db, _list, user, scope, now)
+    return connected(db, _list, user, scope, now)
 
 
 def _page(conn: Connection, user: Account | None, scope: Scope, order_id: int, now: datetime) -> dict[str, Any] | None:
@@ -106,4 +99,4 @@ def order_page(db: DB, user: Account | None, scope: Scope, order_id: int, now: d
     ``user`` may do now, ``cockpit.orders.access.actions_for``) and ``mine`` (``user`` holds it)."""
     if not isinstance(order_id, int) or isinstance(order_id, bool):
         return None
-    return _connected(db, _page, user, scope, order_id, now)
+    return connected(db, _page, user, scope, order_id, now)

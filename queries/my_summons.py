@@ -22,19 +22,12 @@ from cockpit.warehouse.schema import area, category, department, summons, whistl
 from cockpit.whistles import records
 from cockpit.whistles.access import actions_for
 from cockpit.whistles.states import SUMMONS_ENDED, WORKING
-from queries._base import DB
+from queries._base import DB, connected
 
 DONE_DAYS = 30  # the done tab: the summons ended in the last days
 DONE_LIMIT = 100
 _STEPS = (("ack", "acknowledged_at", "ack_due_at"), ("arrive", "arrived_at", "arrive_due_at"),
           ("resolve", "resolved_at", "resolve_due_at"))
-
-
-def _connected(db: DB, fn, *args: Any, **kwargs: Any) -> Any:
-    if isinstance(db, Connection):
-        return fn(db, *args, **kwargs)
-    with db.connect() as conn:
-        return fn(conn, *args, **kwargs)
 
 
 def next_step(s: dict[str, Any]) -> tuple[str, datetime] | None:
@@ -101,7 +94,7 @@ def my_summons_list(db: DB, user: Account | None, now: datetime, *, done: bool =
     code = getattr(user, "department_code", None)
     if user is None or not code:
         return {"rows": [], "open": 0, "late": 0, "done": 0}
-    return _connected(db, _list, user, code, now, done)
+    return connected(db, _list, user, code, now, done)
 
 
 def _others(conn: Connection, s: dict[str, Any]) -> list[dict[str, Any]]:
@@ -134,4 +127,4 @@ def summons_page(db: DB, user: Account | None, scope: Scope, summons_id: Any, no
     and ``actions`` (what ``user`` may do now)."""
     if user is None or not isinstance(summons_id, int) or isinstance(summons_id, bool):
         return None
-    return _connected(db, _page, user, scope, summons_id, now)
+    return connected(db, _page, user, scope, summons_id, now)

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from cockpit.clock import midnight
 from cockpit.orders import metrics, records, routing
@@ -28,7 +28,7 @@ from cockpit.orders.states import ENDED_STATUSES
 from cockpit.scope import Scope
 from cockpit.warehouse import schema as s
 from queries import warnings as qw
-from queries._base import DB, cached, frame
+from queries._base import DB, cached, connection, frame, reference_names
 from queries._base import records as rows_of
 from queries.filters import Filters, filters_for, optional_span, url_choice
 
@@ -121,24 +121,6 @@ def parse_order_filters(query: Mapping[str, str | None], now: datetime, *,
 
 
 # ---------------------------------------------------------------- names
-def _connection(db: DB):
-    """A context giving a Connection (the core's reads take one)."""
-    from contextlib import nullcontext
-
-    return nullcontext(db) if isinstance(db, Connection) else db.connect()
-
-
-def _names(conn: Connection) -> dict[str, dict[str, Any]]:
-    """Names of areas, departments, categories and staff accounts, for the rows read by the core."""
-    areas = {c: n for c, n in conn.execute(select(s.area.c.code, s.area.c.name))}
-    depts = {c: (zh, en) for c, zh, en in conn.execute(select(s.department.c.code, s.department.c.name_zh,
-                                                              s.department.c.name_en))}
-    cats = {c: (zh, en) for c, zh, en in conn.execute(select(s.category.c.code, s.category.c.name_zh,
-                                                             s.category.c.name_en))}
-    users = {u: d for u, d in conn.execute(select(s.user_account.c.username, s.user_account.c.display_name))}
-    return {"area": areas, "department": depts, "category": cats, "user": users}
-
-
 def _dept_names(names: dict, codes: str | None) -> tuple[str, str]:
     items = [c for c in (codes or "").split(",") if c]
     zh = "、".join(names["department"].get(c, (c, c))[0] for c in items)
@@ -202,10 +184,10 @@ def dispatch_proposal(db: DB, scope: Scope, warning_id: int) -> dict | None:
     w = qw.warning_detail.uncached(db, scope, int(warning_id))
     if w is None or w["status"] not in QUEUE_STATUSES:
         return None
-    with _connection(db) as conn:
+    with connection(db) as conn:
         p = routing.propose(conn, category_code=w.get("category_code"), grid_code=w.get("grid_code"),
                             fallback_department=w.get("department_code"))
-        names = _names(conn)
+        names = reference_names(conn)
         u = s.user_account.c
         workers = [(n, d) for n, d in conn.execute(select(u.username, u.display_name)
                                                    .where(u.role == "grid_worker", u.disabled.is_(False))
@@ -231,10 +213,10 @@ def order_list(db: DB, scope: Scope, f: OrderFilters, *, now: datetime, limit: i
     category and assignee, ``overdue`` and ``late_minutes`` (how late, overdue ones)."""
     since = midnight(f.start) if f.start else None
     until = (f.until or midnight(f.end)) if f.end else None
-    with _connection(db) as conn:
+    with connection(db) as conn:
         got = records.list_orders(conn, scope, now=now, status=f.status, board=f.board, department=f.department,
                                   area=f.area, category=f.category, since=since, until=until, limit=limit)
-        names = _names(conn) if got else {}
+        names = reference_names(conn) if got else {}
     return _frame([_decorate(r, names, now) for r in got])
 
 
@@ -244,7 +226,7 @@ def order_counts(db: DB, scope: Scope, *, now: datetime) -> dict[str, int]:
     dispatch (the triage queue): {"open", "overdue", "resolved", "queue"}."""
     c = WO.c
     vis = visible(scope)
-    with _connection(db) as conn:
+    with connection(db) as conn:
         n_open = conn.execute(select(func.count()).where(vis, c.status.not_in(ENDED_STATUSES))).scalar()
         n_over = conn.execute(select(func.count()).where(vis, records.overdue_clause(now))).scalar()
         n_res = conn.execute(select(func.count()).where(vis, c.status == "resolved")).scalar()
@@ -264,11 +246,11 @@ def order_detail(db: DB, scope: Scope, order_id: int, *, now: datetime) -> dict 
     to_status, to_level, note, department, assignee), ``events`` (the evidence events, masked
     reporters, channel names), ``evidence_count``, ``photos`` (metadata: id, log_id, content_type, bytes, width,
     height, uploaded_by, uploaded_at) and ``warning`` (its rule and status, or None)."""
-    with _connection(db) as conn:
+    with connection(db) as conn:
         order = records.get_order(conn, int(order_id), scope)
         if order is None:
             return None
-        names = _names(conn)
+        names = reference_names(conn)
         o = _decorate(order, names, now)
         o["seen"] = {"status": order["status"], "department_code": order["department_code"],
                      "assignee_user": order["assignee_user"]}
@@ -329,14 +311,14 @@ def response_times(db: DB, scope: Scope, f: OrderFilters, *, now: datetime, by: 
     def bounds(x: Filters) -> tuple[datetime, datetime]:
         return midnight(x.start), x.until or midnight(x.end)
 
-    with _connection(db) as conn:
+    with connection(db) as conn:
         s0, e0 = bounds(span)
         s1, e1 = bounds(prev)
         cur = metrics.response_times(conn, scope, start=s0, end=e0, now=now, by="all") + \
             metrics.response_times(conn, scope, start=s0, end=e0, now=now, by=by)
         before = {r["key"]: r for r in metrics.response_times(conn, scope, start=s1, end=min(e1, now), now=now, by="all")
                   + metrics.response_times(conn, scope, start=s1, end=min(e1, now), now=now, by=by)}
-        names = _names(conn)
+        names = reference_names(conn)
     out = []
     for r in cur:
         key = r["key"]
@@ -367,12 +349,12 @@ def today_orders(db: DB, scope: Scope, *, now: datetime, area: str | None = None
     where = [visible(scope), c.created_at >= start, c.created_at < end]
     if area:
         where.append(c.grid_code.startswith(area) if len(area) > 9 else c.township_code.startswith(area))
-    with _connection(db) as conn:
+    with connection(db) as conn:
         n = conn.execute(select(func.count()).where(*where)).scalar()
         done = conn.execute(select(func.count()).where(*where, c.status.in_(("resolved", "closed")))).scalar()
         got = [dict(r) for r in conn.execute(select(WO).where(*where).order_by(c.created_at.desc(), c.id.desc())
                                              .limit(limit)).mappings()]
-        names = _names(conn) if got else {}
+        names = reference_names(conn) if got else {}
     df = _frame([_decorate(r, names, now) for r in got])
     return {"n": int(n or 0), "resolved": int(done or 0), "rows": df}
 
@@ -385,7 +367,7 @@ def desk_choices(db: DB, scope: Scope) -> dict:
     from queries._base import navigable_clause as nav
 
     a = s.area.c
-    with _connection(db) as conn:
+    with connection(db) as conn:
         depts = [tuple(r) for r in conn.execute(select(s.department.c.code, s.department.c.name_zh,
                                                        s.department.c.name_en).order_by(s.department.c.code))]
         places = [tuple(r) for r in conn.execute(select(a.code, a.name, a.level).where(

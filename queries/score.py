@@ -10,27 +10,22 @@ reads only their own department's). So these functions take no scope.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from cockpit.warehouse import schema as s
 from cockpit.whistles import score as core
 from cockpit.whistles.score import TERMS, DepartmentScore, Period
 from cockpit.whistles.settings import ScoreSettings, score_settings
-from queries._base import DB
+from queries._base import DB, connection
 
 KINDS = ("week", "month", "quarter")
 TREND_PERIODS = 8
 _CODE_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-
-
-def _connection(db: DB):
-    return nullcontext(db) if isinstance(db, Connection) else db.connect()
 
 
 def settings(config: Any) -> ScoreSettings:
@@ -96,7 +91,7 @@ def parse_period(query: Mapping[str, Any], as_of: datetime) -> tuple[ScorePeriod
 def townships(db: DB) -> list[dict]:
     """Every township of the warehouse (code, name), by code; the page offers those the viewer reaches."""
     a = s.area.c
-    with _connection(db) as conn:
+    with connection(db) as conn:
         return [dict(r) for r in conn.execute(select(a.code, a.name).where(a.level == "township")
                                               .order_by(a.code)).mappings()]
 
@@ -106,7 +101,7 @@ def department_info(db: DB, code: str) -> dict | None:
     if not code or len(code) > 32 or not set(code) <= _CODE_OK:
         return None
     d = s.department.c
-    with _connection(db) as conn:
+    with connection(db) as conn:
         row = conn.execute(select(d.code, d.name_zh, d.name_en).where(d.code == code)).mappings().first()
     return dict(row) if row else None
 
@@ -132,7 +127,7 @@ def ranking(db: DB, period: Period, as_of: datetime, config_settings: ScoreSetti
     """Every department summoned in the period, best first, those with too few cases (样本不足)
     after the ranked ones: ``COLUMNS`` (score and grade None for those; a term's share and points
     None when no case was due for it)."""
-    with _connection(db) as conn:
+    with connection(db) as conn:
         rows = core.ranking(conn, period, as_of, config_settings, township=township)
     return pd.DataFrame([_row(r) for r in rows], columns=list(COLUMNS), dtype=object)
 
@@ -141,7 +136,7 @@ def trend(db: DB, code: str, period: Period, as_of: datetime, config_settings: S
           township: str | None = None, periods: int = TREND_PERIODS) -> pd.DataFrame:
     """The department's score in ``period`` and the ``periods − 1`` before it, oldest first: period
     (name), start, cases, score (None: 样本不足 or not summoned — a gap, not zero), grade, insufficient."""
-    with _connection(db) as conn:
+    with connection(db) as conn:
         found = core.trend(conn, code, period, as_of, config_settings, township=township, periods=periods)
     return pd.DataFrame([{"period": p.name, "start": p.start, "cases": r.cases if r else 0,
                           "score": r.score if r else None, "grade": r.grade if r else None,
@@ -154,7 +149,7 @@ def cases(db: DB, code: str, period: Period, as_of: datetime, *, township: str |
     """Every case of the department summoned in the period, newest first (``cockpit.whistles.score.cases``:
     the summons, its whistle, the score's judgement of each step), each with its timeline ``log``
     (oldest first), read in one more query."""
-    with _connection(db) as conn:
+    with connection(db) as conn:
         rows = core.cases(conn, code, period, as_of, township=township)
         ids = [r["id"] for r in rows]
         logs: dict[int, list[dict]] = {i: [] for i in ids}

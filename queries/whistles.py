@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from cockpit.orders.states import OrderNotFound
 from cockpit.scope import Scope
@@ -22,7 +22,7 @@ from cockpit.whistles.access import whistle_visible
 from cockpit.whistles.blow import deadlines, propose_departments, source_of
 from cockpit.whistles.records import WHISTLE_CHOICES
 from cockpit.whistles.states import WORKING, SummonsError
-from queries._base import DB, cached
+from queries._base import DB, cached, connection, reference_names
 
 W, S = s.whistle, s.summons
 _TOWNSHIP_RE = re.compile(r"^\d{6,12}$")
@@ -68,12 +68,6 @@ def parse_blow(value: Any) -> tuple[str, int] | None:
     return (m.group(1), int(m.group(2))) if m else None
 
 
-def _connection(db: DB):
-    from contextlib import nullcontext
-
-    return nullcontext(db) if isinstance(db, Connection) else db.connect()
-
-
 def _overdue(now: datetime) -> Any:
     c = S.c
     return and_(c.status.in_(WORKING), or_(and_(c.acknowledged_at.is_(None), c.ack_due_at <= now),
@@ -106,15 +100,6 @@ def _status_clause(status: str, now: datetime) -> Any:
     raise ValueError(f"unknown whistle status {status!r}: use one of {', '.join(WHISTLE_CHOICES)}")
 
 
-def _names(conn: Connection) -> dict[str, dict[str, Any]]:
-    areas = {c: n for c, n in conn.execute(select(s.area.c.code, s.area.c.name))}
-    depts = {c: (zh, en) for c, zh, en in conn.execute(select(s.department.c.code, s.department.c.name_zh,
-                                                              s.department.c.name_en))}
-    cats = {c: (zh, en) for c, zh, en in conn.execute(select(s.category.c.code, s.category.c.name_zh,
-                                                             s.category.c.name_en))}
-    return {"area": areas, "department": depts, "category": cats}
-
-
 def _decorate(w: dict[str, Any], names: dict) -> dict[str, Any]:
     w["village_name"] = names["area"].get(w.get("village_code") or "")
     w["grid_name"] = names["area"].get(w.get("grid_code") or "")
@@ -132,7 +117,7 @@ def whistle_counts(db: DB, scope: Scope, f: WhistleFilters, *, now: datetime) ->
     """How many whistles of the scope (and of the filter's township and board) each
     ``WHISTLE_CHOICES`` value lists: {"open": n, "all": n, "overdue": n, ...}."""
     cols = [func.coalesce(func.sum(case((_status_clause(k, now), 1), else_=0)), 0).label(k) for k in WHISTLE_CHOICES]
-    with _connection(db) as conn:
+    with connection(db) as conn:
         row = conn.execute(select(*cols).select_from(W).where(*_where(scope, f))).mappings().one()
     return {k: int(row[k] or 0) for k in WHISTLE_CHOICES}
 
@@ -144,10 +129,10 @@ def whistle_list(db: DB, scope: Scope, f: WhistleFilters, *, now: datetime, limi
     department's names and ``seen``) and ``overdue``."""
     q = (select(W).where(*_where(scope, f), _status_clause(f.status, now))
          .order_by(W.c.created_at.desc(), W.c.id.desc()).limit(limit))
-    with _connection(db) as conn:
+    with connection(db) as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
         by_whistle = records.summons_of(conn, scope, [r["id"] for r in rows], now)
-        names = _names(conn) if rows else {}
+        names = reference_names(conn) if rows else {}
     for r in rows:
         r["summons"] = by_whistle.get(r["id"], [])
         r["overdue"] = any(x["late"] for x in r["summons"])
@@ -161,11 +146,11 @@ def whistle_detail(db: DB, scope: Scope, whistle_id: int, *, now: datetime) -> d
     ``summons`` (visible ones, each with ``late``, ``seen`` and ``log``: its timeline, oldest first),
     ``log`` (the whistle's own), ``seen`` (its status as shown) and ``source`` (the warning's rule and
     status, or the work order's status)."""
-    with _connection(db) as conn:
+    with connection(db) as conn:
         w = records.get_whistle(conn, scope, int(whistle_id), now)
         if w is None:
             return None
-        names = _names(conn)
+        names = reference_names(conn)
         for x in w["summons"]:
             x["log"] = records.timeline(conn, x["id"])
         source = None
@@ -187,7 +172,7 @@ def open_whistle_of(db: DB, scope: Scope, *, warning_id: int | None = None, orde
     """The id of the open whistle on the warning or the work order, if the scope sees it."""
     col = W.c.warning_id if warning_id is not None else W.c.order_id
     value = warning_id if warning_id is not None else order_id
-    with _connection(db) as conn:
+    with connection(db) as conn:
         return conn.execute(select(W.c.id).where(col == int(value), W.c.status == "open", whistle_visible(scope))  # type: ignore[arg-type]
                             .order_by(W.c.id.desc()).limit(1)).scalar()
 
@@ -203,7 +188,7 @@ def blow_proposal(db: DB, kind: str, source_id: int, *, now: datetime, config: A
     ({ack_minutes, arrive_minutes, resolve_hours}), ``open_whistle`` (the id of an open one) and
     ``error`` (a catalogue key when it cannot be blown: ended or unknown). Not cached: it is read
     just before acting."""
-    with _connection(db) as conn:
+    with connection(db) as conn:
         ids = {"warning_id": source_id} if kind == "warning" else {"order_id": source_id}
         col = W.c.warning_id if kind == "warning" else W.c.order_id
         open_id = conn.execute(select(W.c.id).where(col == source_id, W.c.status == "open")
@@ -228,7 +213,7 @@ def blow_proposal(db: DB, kind: str, source_id: int, *, now: datetime, config: A
             out["urgent" if urgent else "normal"] = {"ack_minutes": _minutes(now, ack),
                                                      "arrive_minutes": _minutes(now, arrive),
                                                      "resolve_hours": round(_minutes(now, resolve) / 60)}
-        names = _names(conn)
+        names = reference_names(conn)
         out["source"]["village_name"] = names["area"].get(src.get("village_code") or "")
         out["source"]["grid_name"] = names["area"].get(src.get("grid_code") or "")
         out["source"]["category_zh"], out["source"]["category_en"] = names["category"].get(
@@ -243,7 +228,7 @@ def township_choices(db: DB, scope: Scope) -> list[tuple[str, str]]:
     from queries._base import navigable_clause
 
     a = s.area.c
-    with _connection(db) as conn:
+    with connection(db) as conn:
         return [tuple(r) for r in conn.execute(select(a.code, a.name).where(a.level == "township",
                                                                             navigable_clause(scope, a.code))
                                                .order_by(a.code))]
@@ -256,5 +241,5 @@ def source_visible(db: DB, scope: Scope, kind: str, source_id: int) -> bool:
 
     if kind == "warning":
         return qw.warning_detail.uncached(db, scope, int(source_id)) is not None
-    with _connection(db) as conn:
+    with connection(db) as conn:
         return get_order(conn, int(source_id), scope) is not None

@@ -248,13 +248,14 @@ def _do(conn: Connection, order_id: int, step: Step, user: User, at: datetime, c
     return act(conn, order_id, step.action, user, note=step.note, now=at, config=config, seen=seen, **kw)
 
 
-def _entered_at(conn: Connection, order_ids: list[int]) -> dict[int, datetime]:
-    """When each order entered its current status: its last log row that was not an escalation."""
-    g = work_order_log.c
+def entered_at(conn: Connection, ids: list[int], log: Any = work_order_log, key: str = "order_id") -> dict[int, datetime]:
+    """When each work order (or the rows ``log`` logs by ``key``: summons) entered its current status:
+    its last log row that was not an overdue mark."""
+    g = log.c
     out: dict[int, datetime] = {}
-    for i in range(0, len(order_ids), 500):
-        out.update(conn.execute(select(g.order_id, func.max(g.at)).where(
-            g.order_id.in_(order_ids[i:i + 500]), g.action != "overdue").group_by(g.order_id)).all())
+    for i in range(0, len(ids), 500):
+        out.update(conn.execute(select(g[key], func.max(g.at)).where(
+            g[key].in_(ids[i:i + 500]), g.action != "overdue").group_by(g[key])).all())
     return out
 
 
@@ -444,7 +445,7 @@ def act_due(engine: Engine, *, seed: int, now: datetime, config: Any = None,
     with engine.connect() as conn:
         orders = [dict(o) for o in conn.execute(select(work_order).where(work_order.c.status.in_(OPEN_STATUSES))
                                                 .order_by(work_order.c.id)).mappings()]
-        entered = _entered_at(conn, [o["id"] for o in orders])
+        entered = entered_at(conn, [o["id"] for o in orders])
         actors = _Actors(conn)
         due = []
         for o in orders:

@@ -277,16 +277,6 @@ def _do(conn: Connection, s: Mapping[str, Any], step: Step, user: User, at: date
     return summons_actions.act(conn, s["id"], step.action, user, note=step.note, rating=step.rating, seen=s, now=at)
 
 
-def _entered_at(conn: Connection, summons_ids: list[int]) -> dict[int, datetime]:
-    """When each summons entered its current status: its last log row that was not an overdue mark."""
-    g = summons_log.c
-    out: dict[int, datetime] = {}
-    for i in range(0, len(summons_ids), 500):
-        out.update(conn.execute(select(g.summons_id, func.max(g.at)).where(
-            g.summons_id.in_(summons_ids[i:i + 500]), g.action != "overdue").group_by(g.summons_id)).all())
-    return out
-
-
 # ---------------------------------------------------------------- the backfill
 def backfilled(conn: Connection) -> bool:
     """Whether the backfill ran: whistles the duty operator blew on work orders exist."""
@@ -554,7 +544,7 @@ def act_due(engine: Engine, *, seed: int, now: datetime, limit: int = LIVE_MAX_A
     with engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(select(summons).where(summons.c.status.in_(SUMMONS_OPEN))
                                               .order_by(summons.c.id)).mappings()]
-        entered = _entered_at(conn, [r["id"] for r in rows])
+        entered = field.entered_at(conn, [r["id"] for r in rows], summons_log, "summons_id")
         found = personas(conn, seed)
         actors = _Actors(conn)
         due = []

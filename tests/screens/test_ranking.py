@@ -321,8 +321,9 @@ def test_a_departments_page_shows_its_score_trend_and_every_case(cockpit, scored
                        "AND created_at >= :a ORDER BY id", a=datetime.combine(p.start, datetime.min.time()))
     assert t("dept.late", "zh") in text_of(node(r, f"dept-step-{late[0][0]}-ack"))
     police = s.page("/departments/police")
-    good = sql(scored, "SELECT id FROM summons WHERE department_code = 'police' AND status = 'verified' "
-                       "AND created_at >= :a ORDER BY id", a=datetime.combine(p.start, datetime.min.time()))
+    good = sql(scored, "SELECT s.id FROM summons s JOIN whistle w ON w.id = s.whistle_id "  # this module's cases
+                       "WHERE s.department_code = 'police' AND s.status = 'verified' AND w.created_by = 'score_duty' "
+                       "AND s.created_at >= :a ORDER BY s.id", a=datetime.combine(p.start, datetime.min.time()))
     assert t("dept.met", "zh") in text_of(node(police, f"dept-step-{good[0][0]}-resolve"))
     assert "5 / 5" == text_of(node(police, f"dept-rating-{good[0][0]}"))
 
