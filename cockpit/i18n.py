@@ -822,6 +822,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "score.term.satisfaction": {"zh": "配合满意度", "en": "Satisfaction"},
     "score.term.reopened": {"zh": "返工率（扣分）", "en": "Reopened (subtracted)"},
     "score.insufficient": {"zh": "样本不足", "en": "Too few cases"},
+    "score.nothing_due": {"zh": "尚无到期", "en": "Nothing due yet"},
     # ---------------------------------------------------------------- whistle desk (pages/whistles.py, pages/_whistle_detail.py)
     "whistle.nav": {"zh": "街乡吹哨", "en": "Whistles"},
     "whistle.title": {"zh": "街乡吹哨 · 部门报到", "en": "Township whistles · department response"},

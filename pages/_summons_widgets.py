@@ -53,13 +53,15 @@ def late_chips(steps: Iterable[str], lang: str) -> list[html.Span]:
     return [html.Span(t(f"summons.late.{s}", lang), className="sst-late") for s in steps]
 
 
-def score_text(score: float | None, lang: str) -> str:
-    """"86.5", or "样本不足" without a score."""
-    return t("score.insufficient", lang) if score is None else f"{score:.1f}"
+def score_text(score: float | None, lang: str, insufficient: bool = True) -> str:
+    """"86.5"; without a score "样本不足", or "尚无到期" when the cases are enough but none is due yet."""
+    if score is not None:
+        return f"{score:.1f}"
+    return t("score.insufficient" if insufficient else "score.nothing_due", lang)
 
 
-def grade_chip(grade: str | None, lang: str, **extra: Any) -> html.Span:
-    """The grade A–E in its colour; "样本不足" without one."""
+def grade_chip(grade: str | None, lang: str, insufficient: bool = True, **extra: Any) -> html.Span:
+    """The grade A–E in its colour; without one "样本不足" (or "尚无到期", ``score_text``)."""
     if not grade:
-        return html.Span(t("score.insufficient", lang), className="grade grade-none", **extra)
+        return html.Span(score_text(None, lang, insufficient), className="grade grade-none", **extra)
     return html.Span(grade, className=f"grade grade-{grade}", **extra)

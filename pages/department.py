@@ -61,8 +61,8 @@ def _score_panel(row: Mapping[str, Any] | None, n_scored: int, settings: Any, la
     if row is None:
         return html.Div(t("dept.not_summoned", lang), className="text-secondary py-2", id="dept-not-summoned")
     head = html.Div([
-        html.Span(score_text(row["score"], lang), className="dept-score", id="dept-score"),
-        grade_chip(row["grade"], lang, id="dept-grade"),
+        html.Span(score_text(row["score"], lang, bool(row["insufficient"])), className="dept-score", id="dept-score"),
+        grade_chip(row["grade"], lang, bool(row["insufficient"]), id="dept-grade"),
         html.Span(t("dept.rank", lang, rank=row["rank"], n=n_scored), className="dept-rank", id="dept-rank")
         if row["rank"] is not None else None,
         html.Span([t("score.col.cases", lang), " ", html.B(str(row["cases"]), id="dept-cases")], className="dept-rank"),

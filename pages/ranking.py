@@ -159,8 +159,8 @@ def _table(df, settings: ScoreSettings, scope: Scope, sp: qs.ScorePeriod, townsh
             html.Td(dcc.Link(name, href=href(f"/departments/{code}", params), id=f"rk-link-{code}") if may_open else name),
             html.Td([html.Span(str(r["cases"]), id=f"rk-cases-{code}"), *extra], className="text-end"),
             *[html.Td(term_cell(r, term, lang), className="text-end rk-term", id=f"rk-{term}-{code}") for term in TERMS],
-            html.Td(score_text(r["score"], lang), className="text-end rk-score", id=f"rk-score-{code}"),
-            html.Td(grade_chip(r["grade"], lang), id=f"rk-grade-{code}"),
+            html.Td(score_text(r["score"], lang, bool(r["insufficient"])), className="text-end rk-score", id=f"rk-score-{code}"),
+            html.Td(grade_chip(r["grade"], lang, bool(r["insufficient"])), id=f"rk-grade-{code}"),
         ], className=cls, id=f"rk-row-{code}"))
     return html.Div(html.Table([html.Thead(html.Tr(heads)), html.Tbody(body)],
                                className="table table-sm rk-table", id="rk-table"), className="records")

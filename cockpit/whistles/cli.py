@@ -19,7 +19,7 @@ from cockpit.cli_output import JSON_HELP, fail, iso_time, print_json, require_mi
 
 PERIOD_HELP = "a week 2026-W47, a month 2026-11 or a quarter 2026-Q4 (default: the current week by the clock)"
 TERM_SHAPE = '{"weight", "share" (null: nobody due yet), "done", "due", "points"}'
-ROW_SHAPE = ('{"department", "name_zh", "name_en", "cases", "excused", "cancelled", "open", "score" (null: 样本不足), '
+ROW_SHAPE = ('{"department", "name_zh", "name_en", "cases", "excused", "cancelled", "open", "score" (null: 样本不足, or nothing due yet), '
              '"grade", "insufficient", "rank", "terms": {"acknowledged_on_time" | "arrived_on_time" | "resolved" | '
              f'"resolved_on_time" | "satisfaction" | "reopened": {TERM_SHAPE}}}}}')
 SCORE_SHAPE = ('. Shape: {"period", "start", "end" (the day after the last), "township" (null: all), "as_of", '
@@ -49,6 +49,13 @@ REVIEW_SHAPE = ('. Shape: {"pending": [{"summons_id", "whistle_id", "title", "de
                 '"at"}], "flagged": [{"id", "category", "department", "summons_id", "whistle_id", "title", "reason", '
                 '"flagged_at", "flagged_by", "reviewed_at", "reviewed_by"}], "gaps": [{"category", "board", '
                 '"name_zh", "name_en", "department", "rows"}]}')
+
+
+def _score_word(r: Any) -> str:
+    """The score, or why there is none: 样本不足 (too few cases) or nothing due yet."""
+    if r.score is not None:
+        return f"{r.score:.1f}"
+    return "样本不足" if r.insufficient else "尚无到期"
 
 
 def register(sub: argparse._SubParsersAction, command: Callable[..., argparse.ArgumentParser]) -> None:
@@ -205,7 +212,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     for r in rows:
         shares = [_share(r.terms[t].share) for t in TERMS]
         table.append((str(r.rank) if r.rank else "-", f"{r.name_zh} ({r.department_code})", str(r.cases), *shares,
-                      "样本不足" if r.score is None else f"{r.score:.1f}", r.grade or "-"))
+                      _score_word(r), r.grade or "-"))
     _table(head, table)
     print(f"{len(rows)} department(s) summoned")
     return 0
@@ -256,7 +263,7 @@ def cmd_score_cases(args: argparse.Namespace) -> int:
     if row is None:
         print("  not summoned in the period")
     else:
-        score = "样本不足" if row.score is None else f"{row.score:.1f} ({row.grade}), rank {row.rank}"
+        score = _score_word(row) if row.score is None else f"{row.score:.1f} ({row.grade}), rank {row.rank}"
         print(f"  score {score}; {row.cases} counted, {row.excused} excused, {row.cancelled} cancelled, "
               f"{row.open_cases} still open")
 

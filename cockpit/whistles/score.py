@@ -64,7 +64,7 @@ class DepartmentScore:
     cancelled: int
     open_cases: int  # still running
     terms: dict[str, Term]
-    score: float | None  # None: too few cases (样本不足) or nothing due yet
+    score: float | None  # None: too few cases (样本不足, ``insufficient``) or, with enough, nothing due yet
     grade: str | None
     insufficient: bool
     rank: int | None = None
@@ -198,13 +198,13 @@ def ranking(conn: Connection, period: Period, as_of: datetime, settings: ScoreSe
     rows = []
     for code, c in counts.items():
         terms, score = score_of(c, settings)
-        insufficient = int(c["cases"] or 0) < settings.min_sample or score is None
+        insufficient = int(c["cases"] or 0) < settings.min_sample
+        if insufficient:
+            score = None
         zh, en = names.get(code, (code, code))
         rows.append(DepartmentScore(code, zh, en, int(c["cases"] or 0), int(c["excused"] or 0),
-                                    int(c["cancelled"] or 0), int(c["open"] or 0), terms,
-                                    None if insufficient else score,
-                                    None if insufficient else settings.grade(score),  # type: ignore[arg-type]
-                                    insufficient))
+                                    int(c["cancelled"] or 0), int(c["open"] or 0), terms, score,
+                                    None if score is None else settings.grade(score), insufficient))
     scored = sorted((r for r in rows if r.score is not None), key=lambda r: (-round(r.score, 6), r.department_code))  # type: ignore[arg-type]
     rest = sorted((r for r in rows if r.score is None), key=lambda r: (-r.cases, r.department_code))
     ranked, last, rank = [], None, 0

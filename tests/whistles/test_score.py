@@ -373,7 +373,7 @@ def test_fresh_cases_have_no_score_yet(conn: Connection, town: Township) -> None
     row = scored(conn, "urban", as_of=at + minutes(10))
     assert row.cases == 5 and all(row.terms[k].due == 0 for k in ("acknowledged_on_time", "arrived_on_time",
                                                                  "resolved", "resolved_on_time"))
-    assert (row.score, row.grade, row.rank, row.insufficient) == (None, None, None, True)
+    assert (row.score, row.grade, row.rank, row.insufficient) == (None, None, None, False)  # enough cases, none due
     # forty minutes on, the acknowledgement is due and missed: zero on the only term due
     assert scored(conn, "urban", as_of=at + minutes(40)).score == 0
 
