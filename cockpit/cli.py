@@ -119,7 +119,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return 0
     from cockpit.demo import simulate
 
-    from cockpit.demo.field import live_player
+    from cockpit.demo.live import live_player
 
     interval = args.interval if args.interval is not None else config.get("demo", "simulate_interval_seconds")
     stop = _stop_on_signals()

@@ -248,10 +248,11 @@ def _do(conn: Connection, order_id: int, step: Step, user: User, at: datetime, c
     return act(conn, order_id, step.action, user, note=step.note, now=at, config=config, seen=seen, **kw)
 
 
-def entered_at(conn: Connection, ids: list[int], log: Any = work_order_log, key: str = "order_id") -> dict[int, datetime]:
-    """When each work order (or the rows ``log`` logs by ``key``: summons) entered its current status:
-    its last log row that was not an overdue mark."""
-    g = log.c
+def entered_at(conn: Connection, ids: list[int], log_table: Any = work_order_log,
+               key: str = "order_id") -> dict[int, datetime]:
+    """When each work order (or the rows ``log_table`` logs by ``key``: summons) entered its current
+    status: its last log row that was not an overdue mark."""
+    g = log_table.c
     out: dict[int, datetime] = {}
     for i in range(0, len(ids), 500):
         out.update(conn.execute(select(g[key], func.max(g.at)).where(
@@ -478,29 +479,6 @@ def play_step(engine: Engine, *, seed: int, now: datetime | None = None, config:
     if dispatched or acted:
         log.info("demo field at %s: %d warnings dispatched, %d order actions", now, len(dispatched), len(acted))
     return {"at": now, "dispatched": dispatched, "acted": acted}
-
-
-def live_player(config: Any) -> Any:
-    """A ``simulate`` hook playing the field and the whistles (``cockpit.demo.whistles``) on the
-    configured warehouse after each step, or None outside demo mode. Never raises: a failure is
-    logged and the simulator goes on."""
-    if not config.get("app", "demo"):
-        return None
-    from cockpit.warehouse.db import engine_for
-
-    seed = int(config.get("demo", "seed"))
-
-    def after_step(now: datetime) -> None:
-        from cockpit.demo import whistles  # the whistles' life beside the orders'
-
-        for name, step in (("field", play_step), ("whistles", whistles.play_step)):
-            try:
-                step(engine_for(config.warehouse_url), seed=seed, now=now, config=config)
-            except Exception as exc:  # the simulator must go on
-                log.warning("demo %s: the live step failed (%s: %s); trying again next step", name, type(exc).__name__,
-                            str(exc).splitlines()[0] if str(exc) else "", exc_info=log.isEnabledFor(logging.DEBUG))
-
-    return after_step
 
 
 # ---------------------------------------------------------------- reporting

@@ -294,7 +294,7 @@ def _ledger_step(out_dir: Path, w: World, rng: random.Random, now: datetime, bad
 def simulate(out_dir: Path, *, interval_seconds: float, seed: int, stop: threading.Event | None = None,
              after_step: Callable[[datetime], None] | None = None) -> None:
     """Run ``simulate_step`` every ``interval_seconds`` (wall clock) until ``stop`` is set; then
-    ``after_step(now)`` (the field staff on the warehouse, ``cockpit.demo.field.live_player``), whose
+    ``after_step(now)`` (the field staff on the warehouse, ``cockpit.demo.live.live_player``), whose
     failure is logged and never stops the simulation."""
     stop = stop or threading.Event()
     step = 0

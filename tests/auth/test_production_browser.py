@@ -36,6 +36,10 @@ def registered_pages(url: str) -> dict[str, str]:
             pages.update({f"{module}:{b}": f"/board/{b}" for b in BOARDS})
         elif template == "/orders/<order_id>":
             pages[module] = "/orders/1"  # an order of the screens dataset
+        elif template == "/whistles/<whistle_id>":
+            pages[module] = "/whistles/1"  # a whistle of the screens dataset
+        elif template == "/departments/<code>":
+            pages[module] = "/departments/urban"  # a department the dataset's whistles summon
         elif module.endswith("not_found_404"):
             pages[module] = "/no-such-page"  # what a visitor of a wrong link sees
         else:

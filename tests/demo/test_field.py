@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from cockpit import clock
 from cockpit.auth.users import DEMO_ACCOUNTS, ensure_demo_users, get_user, valid_demo_passwords
-from cockpit.demo import field, simulate
+from cockpit.demo import field, live, simulate
 from cockpit.orders.actions import act
 from cockpit.orders.dispatch import dispatch_events
 from cockpit.orders.metrics import response_times
@@ -395,9 +395,9 @@ def test_the_live_player_is_only_for_demo_mode(tmp_path) -> None:
 
     path = tmp_path / "c.toml"
     path.write_text("[app]\ndemo = false\n", encoding="utf-8")
-    assert field.live_player(load_config(str(path))) is None
+    assert live.live_player(load_config(str(path))) is None
     path.write_text(f'[warehouse]\nurl = "sqlite:///{tmp_path / "not-migrated.db"}"\n', encoding="utf-8")
-    player = field.live_player(load_config(str(path)))
+    player = live.live_player(load_config(str(path)))
     player(NOW)  # logs the failure, raises nothing
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from cockpit import clock
 from cockpit.auth.users import ensure_demo_users
-from cockpit.demo import field, whistles
+from cockpit.demo import field, live, whistles
 from cockpit.warehouse.db import engine_for
 from cockpit.warehouse.schema import (responsibility_review, summons, summons_log, whistle, whistle_log, work_order,
                                       work_order_log)
@@ -278,7 +278,7 @@ def test_the_simulator_hook_plays_the_whistles(warehouse, tmp_path) -> None:
 
     path = tmp_path / "c.toml"
     path.write_text(f'[warehouse]\nurl = "{warehouse}"\n[demo]\nseed = {SEED}\n', encoding="utf-8")
-    player = field.live_player(load_config(str(path)))
+    player = live.live_player(load_config(str(path)))
     before = len(_rows(warehouse, summons_log))
     player(NOW + timedelta(hours=4))
     rows = _rows(warehouse, summons_log)
