@@ -210,7 +210,9 @@ def test_the_big_screen_lists_live_warnings_and_counts_them_per_level(cockpit):
     r = Session(cockpit, "lead").page("/")
     text_ = body(r)
     live = {i for (i,) in sql(f"SELECT id FROM warning WHERE {OPEN} AND silence_id IS NULL")}
-    assert {int(m) for m in re.findall(r'"big-warning-(\d+)"', text_)} == live
+    shown = {int(m) for m in re.findall(r'"big-warning-(\d+)"', text_)}
+    # the ten most recent (other modules add warnings of their own to the session's warehouse)
+    assert shown <= live and len(shown) == min(10, len(live))
     counts = dict(sql(f"SELECT level, COUNT(*) FROM warning WHERE {OPEN} GROUP BY level"))
     for level in ("red", "orange", "yellow", "blue"):
         assert text_of(node(r, f"big-open-{level}")).endswith(str(counts.get(level, 0)))
