@@ -178,10 +178,10 @@ def _share(value: float | None) -> str:
 
 
 # ---------------------------------------------------------------- score
-def cmd_score(args: argparse.Namespace) -> int:
+def _scored_period(args: argparse.Namespace) -> tuple[Any, Any, datetime, Any] | int:
+    """(config, engine, now, the period of ``--period``) of a score command, or its exit code: a bad
+    period (2, checked before the warehouse is opened) or an unmigrated warehouse."""
     from cockpit import clock
-    from cockpit.whistles.score import TERMS, ranking
-    from cockpit.whistles.settings import score_settings
 
     config, engine = _engine(args)
     now = clock.now()
@@ -191,6 +191,17 @@ def cmd_score(args: argparse.Namespace) -> int:
         return fail(args, f"--period: {exc}", 2)
     if (code := require_migrated(args, config.warehouse_url)) is not None:
         return code
+    return config, engine, now, period
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from cockpit.whistles.score import TERMS, ranking
+    from cockpit.whistles.settings import score_settings
+
+    opened = _scored_period(args)
+    if isinstance(opened, int):
+        return opened
+    config, engine, now, period = opened
     settings = score_settings(config)
     with engine.connect() as conn:
         if (problem := _check_township(conn, args.township)) is not None:
@@ -230,19 +241,14 @@ def _case(c: dict[str, Any]) -> dict[str, Any]:
 def cmd_score_cases(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from cockpit import clock
     from cockpit.warehouse.schema import department
     from cockpit.whistles.score import cases, department_score
     from cockpit.whistles.settings import score_settings
 
-    config, engine = _engine(args)
-    now = clock.now()
-    try:
-        period = _period(args, now)
-    except ValueError as exc:
-        return fail(args, f"--period: {exc}", 2)
-    if (code := require_migrated(args, config.warehouse_url)) is not None:
-        return code
+    opened = _scored_period(args)
+    if isinstance(opened, int):
+        return opened
+    config, engine, now, period = opened
     township = getattr(args, "township", None)
     with engine.connect() as conn:
         d = department.c
