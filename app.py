@@ -22,6 +22,7 @@ from pages._nav import NAVBAR_CLASS, nav_groups, navbar_children
 from queries.notifications import unread_count
 from web import current_scope, current_user, install
 from web.photos import install_photos
+from web.report_downloads import install_report_downloads
 from web.security_headers import allow_inline_scripts
 
 VENDOR_DIR = files("flask_bootstrap") / "static" / "bootstrap5"
@@ -44,6 +45,7 @@ server = app.server
 install(server, config(), engine())
 allow_inline_scripts(server, app.csp_hashes)  # the CSP admits Dash's inline bootstrap script by its hash
 install_photos(server)  # GET /photos/<id>: a work order's result photos, to those who may see the order
+install_report_downloads(server)  # GET /reports/download/<id>: an archived weekly report, in scope, audited
 
 
 @server.route(VENDOR_URL + "<path:filename>")

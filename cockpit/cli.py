@@ -1,6 +1,6 @@
 """``python -m cockpit <command>``: demo sources, simulation, ETL, migrations, scheduler, web server,
-configuration check, warning rules and warnings (``cockpit.warnings.cli``), the notification outbox
-(``cockpit.notify.cli``), users. Every command loads the configuration (``--config`` or ``COCKPIT_CONFIG``,
+configuration check (probing every source), source preview, warning rules and warnings
+(``cockpit.warnings.cli``), the notification outbox (``cockpit.notify.cli``), users. Every command loads the configuration (``--config`` or ``COCKPIT_CONFIG``,
 then environment overrides); a configuration mistake prints its file, key and fix and exits 2.
 
 Every command that lists or reports takes ``--json``: one function builds its rows, one printer
@@ -382,21 +382,36 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 def config_report(config: Config) -> dict[str, Any]:
     """What ``config check`` prints: the file, the warehouse (password hidden), the demo folder and the
-    sources in declaration order (the order the ETL loads them), each with whether it is present."""
-    sources = [{
-        "source": s.name, "department": s.department, "kind": s.kind, "target": s.target,
-        "interval_minutes": s.interval_minutes, "enabled": s.enabled,
-        "reads_from": _safe_url(s.url) if s.kind == "sql" else str(s.path), "present": _source_present(s),
-    } for s in config.sources.values()]
+    sources in declaration order (the order the ETL loads them), each probed (``cockpit.etl.probe``):
+    reachable ("present"), its tables and columns, its replication plan, and every problem with its
+    fix; ``valid`` is false when an enabled source has a configuration error."""
+    from cockpit.etl.probe import location_problems, probe_source
+
+    areas = location_problems(list(config.sources.values()), config.warehouse_url)
+    sources = []
+    for s in config.sources.values():
+        probe = probe_source(s)
+        probe.problems += areas.get(s.name, [])
+        found = probe.as_dict()
+        del found["source"]
+        sources.append({
+            "source": s.name, "department": s.department, "kind": s.kind, "target": s.target,
+            "interval_minutes": s.interval_minutes, "enabled": s.enabled,
+            "reads_from": _safe_url(s.url) if s.kind == "sql" else str(s.path), "present": probe.reachable,
+            **found,
+        })
+    errors = sum(1 for s in sources if s["enabled"] for p in s["problems"] if p["severity"] == "error")
     return {"file": str(config.file), "warehouse": _safe_url(config.warehouse_url),
-            "demo_sources_dir": str(config.get("demo", "sources_dir")), "valid": True, "sources": sources}
+            "demo_sources_dir": str(config.get("demo", "sources_dir")), "valid": errors == 0,
+            "config_errors": errors, "sources": sources}
 
 
 def cmd_config(args: argparse.Namespace) -> int:
     report = config_report(_config(args))
+    code = 0 if report["valid"] else EXIT_CONFIG
     if wants_json(args):
         print_json(report)
-        return 0
+        return code
     print(f"configuration: {report['file']}")
     print(f"warehouse:     {report['warehouse']}")
     print(f"demo sources:  {report['demo_sources_dir']}")
@@ -410,21 +425,89 @@ def cmd_config(args: argparse.Namespace) -> int:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    print()
+    for s in report["sources"]:
+        print(_probe_line(s))
+        for p in s["problems"]:
+            print(f"  {p['severity'].upper()} {p['code']} [{p['key']}] {p['problem']}. Fix: {p['fix']}")
     enabled = sum(1 for s in report["sources"] if s["enabled"])
-    print(f"{len(report['sources'])} sources ({enabled} enabled); configuration is valid")
+    if report["valid"]:
+        print(f"{len(report['sources'])} sources ({enabled} enabled); configuration is valid")
+    else:
+        n = report["config_errors"]
+        print(f"{len(report['sources'])} sources ({enabled} enabled); {n} configuration error{'s' if n != 1 else ''} "
+              "in enabled sources: fix them and check again")
+    return code
+
+
+def _probe_line(s: dict[str, Any]) -> str:
+    """One source's probe in a line: status, reached or not, table and columns, replication plan."""
+    parts = [f"{s['source']}: {s['status']}"]
+    parts.append("reachable" if s["reachable"] else "NOT reachable")
+    if s.get("tables") is not None:
+        parts.append(f"{len(s['tables'])} tables, {s['table_found'] and 'table found' or 'table MISSING'}")
+    if s.get("columns") is not None:
+        found = s["mapped_columns"] - len(s["missing_columns"])
+        parts.append(f"{found} of {s['mapped_columns']} configured columns found among {len(s['columns'])}")
+    rep = s["replication"]
+    if rep["kind"] == "key":
+        usable = {True: "", False: " (not usable)", None: " (not checked)"}[rep.get("usable")]
+        parts.append(f"replication by {rep['column']!r}{usable}")
+    else:
+        parts.append("replication by row hashes (whole source every run)")
+    return "; ".join(parts)
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    """``sources preview NAME``: the first rows through the standardisation, nothing written."""
+    config = _config(args)
+    source = config.sources.get(args.name)
+    if source is None:
+        return fail(args, f"unknown source {args.name}; declared sources: {', '.join(sorted(config.sources))}",
+                    EXIT_CONFIG)
+    if args.rows < 1:
+        return fail(args, f"--rows must be at least 1, got {args.rows}", EXIT_CONFIG)
+    if (rc := _require_migrated(config, args)) is not None:
+        return rc
+    from cockpit.etl.extract import SourceUnavailable
+    from cockpit.etl.preview import preview_source
+    from cockpit.warehouse.db import engine_for
+
+    try:
+        report = preview_source(config, engine_for(config.warehouse_url), source, rows=args.rows)
+    except SourceUnavailable as exc:
+        return fail(args, f"source {source.name} is unavailable: {exc}. Check that it is reachable "
+                    "(python -m cockpit config check)")
+    if wants_json(args):
+        print_json(report)
+        return 0
+    print(_preview_text(report))
     return 0
 
 
-def _source_present(src: Any) -> bool:
-    """Whether the source's file is there (SQLite and file sources); server databases count as present."""
-    if src.kind != "sql":
-        return bool(src.path and Path(src.path).exists())
-    from sqlalchemy.engine import make_url
-
-    u = make_url(src.url)
-    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
-        return Path(u.database).exists()
-    return True
+def _preview_text(r: dict[str, Any]) -> str:
+    """The preview as text: counts, reasons, unmapped codes, then the rows and the quarantined ones."""
+    out = [f"{r['source']} → {r['target']}: {r['rows_read']} rows read (asked {r['rows_asked']}), "
+           f"{r['would_load']} would load, {r['would_quarantine']} would be quarantined"]
+    if r["reasons"]:
+        out += ["", "reasons:"] + [f"  {x['count']:>5}  {x['rule']}  {x['field'] or ''}".rstrip() for x in r["reasons"]]
+    if r["unmapped_codes"]:
+        out += ["", "unmapped codes (most frequent first):"]
+        out += [f"  {x['count']:>5}  {x['field']} (column {x['column']!r}) = {x['code']!r}  [{x['rule']}]"
+                for x in r["unmapped_codes"]]
+    if r["fallbacks"]:
+        out += ["", 'codes sent to a "*" fallback:']
+        out += [f"  {x['count']:>5}  {x['field']} = {x['code']!r}" for x in r["fallbacks"]]
+    if r["rows"]:
+        out += ["", "would load:"]
+        for row in r["rows"]:
+            key = row.get("src_key")
+            values = ", ".join(f"{k}={v}" for k, v in row.items() if k != "src_key" and v is not None)
+            out.append(f"  {key}: {values}")
+    if r["quarantined"]:
+        out += ["", "would be quarantined:"]
+        out += [f"  {q['key']}: {q['rule']} — {q['reason']}" for q in r["quarantined"]]
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- parser
@@ -528,13 +611,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("config", cmd_config, "configuration", "Configuration.")
     cs = p.add_subparsers(dest="config_command", required=True, metavar="{check}")
-    check = cs.add_parser("check", help="validate the configuration and list the sources",
-                          description="Load and validate the configuration; print the warehouse and a summary of "
-                          "the sources. A mistake exits 2 with its file, key and fix on stderr.")
+    check = cs.add_parser("check", help="validate the configuration and probe every source",
+                          description="Load and validate the configuration; print the warehouse and the sources, and "
+                          "probe each source: connect (a server with a 3-second timeout), list its tables and "
+                          "columns, check the configured table, every mapped column and the replication key, and "
+                          "the area codes its value maps name. Each problem is printed with its key and fix: a "
+                          "configuration error (authentication failed, no such database, table or column), an "
+                          "outage (unreachable, file not there yet; the ETL retries it) or a warning. Exits 2 if the "
+                          "configuration does not load or an enabled source has a configuration error.")
     check.add_argument("--json", action="store_true", help=JSON_HELP + '. Shape: {"file", "warehouse" (password '
-                       'hidden), "demo_sources_dir", "valid": true, "sources": [{"source", "department", "kind", '
-                       '"target", "interval_minutes", "enabled", "reads_from", "present"}]}; a mistake (exit 2): '
-                       '{"error", "file", "key", "fix"}')
+                       'hidden), "demo_sources_dir", "valid", "config_errors", "sources": [{"source", "department", '
+                       '"kind", "target", "interval_minutes", "enabled", "reads_from", "present", "status" '
+                       '(ok|warning|unavailable|config_error), "reachable", "tables", "table_found", "columns", '
+                       '"mapped_columns", "missing_columns", "replication": {"kind" (key|hashes), "column", "note", '
+                       '"usable", ...}, "problems": [{"severity" (error|unavailable|warning), "code", "key", '
+                       '"problem", "fix"}]}]}; a configuration that does not load (exit 2): {"error", "file", "key", '
+                       '"fix"}')
+
+    p = command("sources", cmd_sources, "preview a source before loading it",
+                "Work on one declared source without loading it.")
+    ss = p.add_subparsers(dest="sources_command", required=True, metavar="{preview}")
+    pv = ss.add_parser("preview", help="the first rows through the whole standardisation, nothing written",
+                       description="Read the first rows of a source (in the order the first load reads them) through "
+                       "the load's own standardisation and write nothing: each row as it would be loaded, or the "
+                       "rule and reason it would be quarantined for, the count per reason, and the source codes "
+                       "no value map knows, most frequent first. Needs a migrated warehouse (it checks codes "
+                       "and places against its reference lists and area registry).")
+    pv.add_argument("name", metavar="NAME", help="a declared source")
+    pv.add_argument("--rows", type=int, default=20, metavar="N", help="how many rows to read (default 20)")
+    pv.add_argument("--json", action="store_true", help=JSON_HELP + '. Shape: {"source", "target", "rows_asked", '
+                    '"rows_read", "would_load", "would_quarantine", "reasons": [{"rule", "field", "count"}], '
+                    '"unmapped_codes": [{"field", "column", "rule", "code", "count"}], "fallbacks": [{"field", '
+                    '"code", "count"}], "rows": [{column: value}], "quarantined": [{"key", "rule", "field", '
+                    '"reason", "raw"}]}')
 
     from cockpit.warnings.cli import register as register_warnings
 
@@ -548,6 +657,12 @@ def build_parser() -> argparse.ArgumentParser:
     from cockpit.notify.cli import register as register_notify
 
     register_notify(sub, command)
+    from cockpit.reports.cli import register as register_report
+
+    register_report(sub, command)
+    from cockpit.reports.archive_cli import register as register_reports_archive
+
+    register_reports_archive(sub, command)
     try:  # user accounts, when the access-control module is installed
         from cockpit.auth.cli import register
     except ImportError:

@@ -78,6 +78,7 @@ def run_weekly(config: Config, engine: Engine, stop: threading.Event) -> None:
     if stop.is_set():
         return
     from cockpit.hooks import run_weekly as run_weekly_hooks
+    from cockpit.reports import archive  # noqa: F401 - registers the weekly report's hook
 
     log.info("weekly job: running the weekly hooks")
     run_weekly_hooks(config, engine)

@@ -24,7 +24,7 @@ PAGE_PERMISSION = {"bigscreen": "view", "board": "browse", "drill": "browse", "w
                    "orders": "browse", "order": "browse", "governance": "governance.view", "audit": "audit.view",
                    "notifications": "view", "my_orders": "work_order.handle", "whistles": "browse", "whistle": "browse",
                    "my_summons": "summons.act", "review": "responsibility.review", "ranking": "browse",
-                   "department": "browse"}
+                   "department": "browse", "reports": "report.generate"}
 
 
 def allowed(page: str) -> bool:

@@ -200,6 +200,9 @@ event = Table(
           postgresql_where=text("resolved_at IS NULL")),
     Index("ix_event_duplicate_of", "duplicate_of", sqlite_where=text("duplicate_of IS NOT NULL"),  # a record's duplicates
           postgresql_where=text("duplicate_of IS NOT NULL")),
+    # one person's reports of a category in a grid (linking duplicates after a load: cockpit.etl.duplicates)
+    Index("ix_event_reporter", "reporter_key", "category_code", "grid_code", "reported_at",
+          sqlite_where=text("reporter_key IS NOT NULL"), postgresql_where=text("reporter_key IS NOT NULL")),
 )
 
 inspection = Table(
@@ -313,6 +316,8 @@ etl_run = Table(
     Column("watermark_after", String(64)),
     Column("error", Text),
     Column("host", String(120)),
+    # JSON per input field: {"target": "*"-entry code, "rows": n, "codes": [[source code, rows], ...]} (migration 0019)
+    Column("value_map_fallbacks", Text),
 )
 
 etl_watermark = Table(
@@ -697,6 +702,31 @@ notify_attempt = Table(  # every attempt to send a message, successful or not
     Column("error", Text),  # what went wrong (errcode and errmsg, connection refused …)
     Column("seconds", Float, nullable=False),
     Index("ix_notify_attempt_message_at", "message_id", "at"),
+)
+
+# ---------------------------------------------------------------- weekly report archive (cockpit.reports.archive)
+report_archive = Table(  # append-only (triggers, migration 0018): regenerating a week adds a row, the earlier kept
+    "report_archive", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("week", String(8), nullable=False),  # ISO week, 2026-W47
+    Column("township_code", String(20)),  # NULL: every township
+    Column("lang", String(2), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),  # of ``pdf``, checked again on every read
+    Column("empty", Boolean, nullable=False),  # the week had no data to report
+    # the scope it was generated under (comma-separated codes, NULL: all): who may read it
+    Column("scope_areas", Text),
+    Column("scope_boards", Text),
+    Column("scope_departments", Text),
+    Column("scope_personal", Boolean, nullable=False),
+    Column("generated_at", DateTime, nullable=False),
+    Column("generated_by", String(64), nullable=False),  # an account's name, or "scheduler"
+    Column("trigger", String(16), nullable=False),  # page | schedule | cli
+    Column("pdf", LargeBinary, nullable=False),  # in the warehouse, so every web worker and the scheduler share it
+    Index("ix_report_archive_week_township", "week", "township_code"),
+    Index("ix_report_archive_generated_at", "generated_at"),
 )
 
 # ---------------------------------------------------------------- access control and audit

@@ -119,6 +119,7 @@ PAGE_MATRIX = {  # path -> users who may open it
     "/departments/urban": {"lead", "duty", "safetyhead", "gridman", "liaison", "root"},  # liaison: their own
     "/my/summons": {"liaison"},  # department liaisons (summons.act)
     "/review": {"root"},  # the administrator (responsibility.review)
+    "/reports": {"lead", "duty", "safetyhead", "root"},  # report.generate: not the grid worker, liaison or kiosk
 }
 
 
@@ -355,13 +356,14 @@ CALLBACK_PAGE = {"board": "board", "drill": "drill", "gov": "governance", "audit
                  "care": "drill", "wc": "warnings", "wa": "warnings",
                  "od": "orders", "oa": "orders", "fo": "my_orders", "notify": "notifications",
                  "wl": "whistles", "wb": "whistles", "ws": "whistles", "rk": "ranking", "dp": "ranking",
-                 "ms": "my_summons", "rv": "review"}
+                 "ms": "my_summons", "rv": "review", "rp": "reports"}
 PAGE_USERS = {"bigscreen": PAGE_MATRIX["/"], "board": PAGE_MATRIX["/board/safety"], "drill": PAGE_MATRIX["/drill"],
               "warnings": PAGE_MATRIX["/warnings"], "orders": PAGE_MATRIX["/orders"],
               "governance": PAGE_MATRIX["/governance"], "audit": PAGE_MATRIX["/audit"],
               "my_orders": PAGE_MATRIX["/my/orders"], "notifications": PAGE_MATRIX["/notifications"],
               "whistles": PAGE_MATRIX["/whistles"], "ranking": PAGE_MATRIX["/ranking"],
-              "my_summons": PAGE_MATRIX["/my/summons"], "review": PAGE_MATRIX["/review"]}
+              "my_summons": PAGE_MATRIX["/my/summons"], "review": PAGE_MATRIX["/review"],
+              "reports": PAGE_MATRIX["/reports"]}
 
 
 def _forged_value(component: str, prop: str) -> Any:

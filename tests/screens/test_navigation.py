@@ -59,7 +59,8 @@ def test_the_app_registers_its_pages_in_groups(cockpit):
 
     groups = nav_groups(dash.page_registry.values(), lambda page: True, lambda board: True)
     assert _hrefs(groups) == {"boards": ["/", *BOARDS], "work": ["/warnings", "/orders", "/whistles", "/my/orders", "/my/summons"],
-                              "drill": ["/drill"], "ranking": ["/ranking"], "admin": ["/governance", "/audit", "/review"]}
+                              "drill": ["/drill"], "ranking": ["/ranking"], "reports": ["/reports"],
+                              "admin": ["/governance", "/audit", "/review"]}
 
 
 # ---------------------------------------------------------------- landing pages
@@ -152,9 +153,10 @@ ORDERED_SIZES = sorted(SIZES, key=lambda size: (size[0] < LG, size[0]))
 
 
 OFFERED = {
-    "lead": {"/", *BOARDS, "/warnings", "/orders", "/whistles", "/drill", "/ranking", "/governance"},
-    "safetyhead": {"/", "/board/safety", "/warnings", "/orders", "/whistles", "/drill", "/ranking"},
-    "root": {"/", *BOARDS, "/warnings", "/orders", "/whistles", "/drill", "/ranking", "/governance", "/audit", "/review"},
+    "lead": {"/", *BOARDS, "/warnings", "/orders", "/whistles", "/drill", "/ranking", "/reports", "/governance"},
+    "safetyhead": {"/", "/board/safety", "/warnings", "/orders", "/whistles", "/drill", "/ranking", "/reports"},
+    "root": {"/", *BOARDS, "/warnings", "/orders", "/whistles", "/drill", "/ranking", "/reports", "/governance", "/audit",
+             "/review"},
 }
 ROLE_LABEL = {"zh": {"lead": "镇领导"}, "en": {"safetyhead": "Board head", "root": "Administrator"}}
 
