@@ -5,7 +5,7 @@ engine, times a rules pass after its 1 % incremental load, measures the screens 
 on a town-scale one, times a complaint's way to the big screen with a real scheduler, and writes the
 figures with their baselines to docs/benchmarks.md.
 
-``--only rules`` (or ``screens``, ``delay``, a comma-separated list) reruns just those parts on the
+``--only rules`` (or ``screens``, ``delay``, ``report``, a comma-separated list) reruns just those parts on the
 warehouse the last run loaded (SQLite; PostgreSQL's cluster lives for one run, so it is loaded again,
 untimed); the other parts' figures are taken from the last run.
 """
@@ -21,14 +21,14 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks import etl_bench, machine, rules_bench
+from benchmarks import etl_bench, machine, report_bench, rules_bench
 from benchmarks.warehouses import BENCH, bench_config, demo_sources, drop_warehouse, fresh_warehouse, shown, sqlite_path
 from cockpit.config import ROOT
 from cockpit.warehouse.db import engine_for
 
 
 FIGURES = BENCH / "figures.json"  # the last run's figures, to render the report again (--render-only)
-PARTS = ("etl", "rules", "screens", "delay")
+PARTS = ("etl", "rules", "screens", "delay", "report")
 
 
 def save_figures(report: dict) -> None:
@@ -39,7 +39,8 @@ def save_figures(report: dict) -> None:
             "rules": [{"engine": r["engine"], "measured": asdict(r["measured"]),
                        "baseline": None if r["baseline"] is r["measured"] else asdict(r["baseline"])}
                       for r in report.get("rules", [])],
-            "delay": [asdict(d) for d in report.get("delay", [])]}
+            "delay": [asdict(d) for d in report.get("delay", [])],
+            "report": report_bench.to_json(report.get("report", []))}
     FIGURES.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
@@ -58,7 +59,8 @@ def load_figures() -> dict:
         rules.append({"engine": r["engine"], "measured": measured,
                       "baseline": measured if r["baseline"] is None else rules_bench.RulesFigures(**r["baseline"])})
     return {**data, "etl": [etl_bench.EtlFigures(**f) for f in data["etl"]], "screens": screens, "rules": rules,
-            "delay": [rules_bench.DelayFigures(**d) for d in data.get("delay", [])]}
+            "delay": [rules_bench.DelayFigures(**d) for d in data.get("delay", [])],
+            "report": report_bench.from_json(data.get("report", []))}
 
 
 @contextmanager
@@ -168,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
 
         cluster = start_cluster(durable=True)
     report: dict = {"machine": machine.describe(), "scale": args.scale, "when": datetime.now().isoformat(timespec="seconds"),
-                    "etl": [], "screens": [], "rules": [], "delay": []}
+                    "etl": [], "screens": [], "rules": [], "delay": [], "report": []}
     if cluster:
         report["machine"]["postgresql"] = cluster.version()
     loaded: dict[str, str] = {}  # engine -> the warehouse the ETL benchmark loaded (the screens run on it)
@@ -227,6 +229,8 @@ def run(args: argparse.Namespace) -> int:
                     baseline = rules_bench.town_pass(engine_name, cluster, baseline_warehouse(engine_name, cluster))
                     _print_rules(baseline)
                 report["rules"].append({"engine": engine_name, "measured": measured, "baseline": baseline})
+        if "report" in parts:
+            report["report"] = report_bench.run_all(engines, cluster, args.scale, loaded)
         if "delay" in parts:
             for engine_name in engines:
                 print(f"[{engine_name}] end-to-end: a complaint to the big screen, scheduler at its defaults "

@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
@@ -54,6 +54,12 @@ class EtlFigures:
     floor_insert_seconds: float = 0.0
     floor_index_seconds: float = 0.0
     floor_aggregate_seconds: float = 0.0
+    # the after-load hooks of the full load, each (label -> seconds; their sum is hooks_seconds)
+    full_hooks: dict[str, float] = field(default_factory=dict)
+    # where the 1 % incremental's wall time went in the loading process (``incremental_phases``)
+    incr_phases: dict[str, float] = field(default_factory=dict)
+    incr_loader_cpu_seconds: float = 0.0
+    incr_rows_by_table: dict[str, int] = field(default_factory=dict)  # rows loaded per warehouse table
 
     @property
     def floor_seconds(self) -> float:
@@ -164,8 +170,9 @@ def run(config: Config, engine: Engine, engine_name: str, pristine_sources: Path
     shutil.copytree(pristine_sources, work_sources)
     spent: dict[str, float] = {"write": 0.0, "index": 0.0, "hooks": 0.0}
     busy0, cpu0, t0 = busy_cpu_seconds(), time.process_time(), time.perf_counter()
+    full_hooks: dict[str, float] = {}
     with _timed(etl_engine, "write_batch", spent, "write"), _timed(indexes, "ensure", spent, "index"), \
-            _timed(hooks, "run_after_load", spent, "hooks"):
+            _timed(hooks, "run_after_load", spent, "hooks"), _timed_hooks(full_hooks):
         full = run_sources(config, engine, full=True)
     full_seconds = time.perf_counter() - t0
     loader_cpu, machine_cpu = time.process_time() - cpu0, busy_cpu_seconds() - busy0
@@ -175,9 +182,10 @@ def run(config: Config, engine: Engine, engine_name: str, pristine_sources: Path
     raw_rows, raw_seconds = raw_insert_seconds(engine, _tables(config))
     floor = floor_seconds(engine, floor_engine, _tables(config)) if floor_engine is not None else (0.0, 0.0, 0.0)
     changed = change_share(config, 0.01)
-    t0 = time.perf_counter()
-    incr = run_sources(config, engine)
-    incr_seconds = time.perf_counter() - t0
+    incr, incr_seconds, phases, incr_cpu = timed_incremental(config, engine)
+    by_table: dict[str, int] = {}
+    for r in incr:
+        by_table[TARGETS[r.target].table] = by_table.get(TARGETS[r.target].table, 0) + r.rows_loaded
     return EtlFigures(
         engine=engine_name,
         rows_read_full=sum(r.rows_read for r in full),
@@ -197,7 +205,104 @@ def run(config: Config, engine: Engine, engine_name: str, pristine_sources: Path
         floor_insert_seconds=floor[0],
         floor_index_seconds=floor[1],
         floor_aggregate_seconds=floor[2],
+        full_hooks=full_hooks,
+        incr_phases=phases,
+        incr_loader_cpu_seconds=incr_cpu,
+        incr_rows_by_table=by_table,
     )
+
+
+# the after-load hooks by what they do (their function names in the ``hooks`` registry)
+HOOK_LABELS = {"link_after_load": "duplicate links", "refresh_after_load": "event aggregate",
+               "rules_after_load": "warning rules"}
+# the incremental's phases, in the report's order (``timed_incremental``)
+INCR_PHASES = ("areas", "waiting", "writing", "run records", *HOOK_LABELS.values(), "rest")
+
+
+def timed_incremental(config: Config, engine: Engine) -> tuple[list, float, dict[str, float], float]:
+    """An ordinary incremental ``run_sources``, with where the loading process's wall time went
+    (each phase without the phases inside it): reading and standardising in this process (the area
+    sources, and the area registry: ``areas``), waiting for the workers' batches (``waiting``),
+    writing the batches (``writing``: rows, quarantine, watermark and run counts, one transaction
+    each), opening and closing the run records, each after-load hook, and the ``rest`` (the index
+    check, the data version, SQLite's checkpoint, starting the workers). Returns (results, seconds,
+    phases, CPU-seconds of the loading process)."""
+    from cockpit.etl import parallel, passes, run_sources
+
+    phases = _Phases()
+    with phases.timing(passes, "run_source", "areas"), phases.timing(passes, "load_context", "areas"), \
+            phases.timing(parallel, "run", "waiting"), phases.timing(etl_engine, "write_batch", "writing"), \
+            phases.timing(etl_engine, "begin_run", "run records"), phases.timing(etl_engine, "finish_run", "run records"):
+        hooked: dict[str, float] = {}
+        with _timed_hooks(hooked):
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            results = run_sources(config, engine)
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    out = {name: phases.spent.get(name, 0.0) for name in ("areas", "waiting", "writing", "run records")}
+    for name, secs in hooked.items():
+        label = HOOK_LABELS.get(name, name)
+        out[label] = out.get(label, 0.0) + secs
+    out["rest"] = max(0.0, seconds - sum(out.values()))
+    return results, seconds, out, cpu
+
+
+class _Phases:
+    """Wall time per phase, each without the time of the phases called inside it."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self._stack: list[list] = []  # [label, started, time of the phases inside]
+
+    @contextmanager
+    def timing(self, module: object, name: str, label: str) -> Iterator[None]:
+        original = getattr(module, name)
+
+        def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - a transparent wrapper
+            frame = [label, time.perf_counter(), 0.0]
+            self._stack.append(frame)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self._stack.pop()
+                took = time.perf_counter() - frame[1]
+                self.spent[label] = self.spent.get(label, 0.0) + took - frame[2]
+                if self._stack:
+                    self._stack[-1][2] += took
+
+        setattr(module, name, timed)
+        try:
+            yield
+        finally:
+            setattr(module, name, original)
+
+
+@contextmanager
+def _timed_hooks(spent: dict[str, float]) -> Iterator[None]:
+    """Add the wall time of each registered after-load hook to ``spent[its function's name]``."""
+    original = list(hooks.AFTER_LOAD)
+    wanting = set(hooks._WANT_CONFIG)
+
+    def timed(fn):  # noqa: ANN001, ANN202 - a transparent wrapper
+        name = getattr(fn, "__name__", str(fn))
+        spent.setdefault(name, 0.0)
+
+        def run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - t0
+
+        if fn in wanting:
+            hooks._WANT_CONFIG.add(run)
+        return run
+
+    hooks.AFTER_LOAD[:] = [timed(fn) for fn in original]
+    try:
+        yield
+    finally:
+        hooks.AFTER_LOAD[:] = original
+        hooks._WANT_CONFIG.intersection_update(wanting | set(original))
 
 
 @contextmanager

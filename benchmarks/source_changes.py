@@ -20,14 +20,22 @@ _EDITABLE = ("content", "title", "name", "service_name", "value", "visits", "haz
 
 
 def _later(sample: object, now: datetime) -> object:
-    """``now`` in the representation of ``sample`` (a replication value of the same column)."""
+    """A replication value past every row's: ``now`` in the representation of ``sample`` (the
+    column's largest value), or just after ``sample`` when the source already holds later values
+    (a sensor's readings stamped ahead of the clock): a change the watermark would pass over is
+    never read, and the benchmark would time less than it changed."""
     if isinstance(sample, (int, float)):
-        return int((now - timedelta(hours=8) - datetime(1970, 1, 1)).total_seconds())
+        return max(int((now - timedelta(hours=8) - datetime(1970, 1, 1)).total_seconds()), int(sample) + 1)
     s = str(sample)
     if re.match(r"^\d{4}/\d\d/\d\d \d\d:\d\d$", s):
-        return now.strftime("%Y/%m/%d %H:%M")
-    sep = "T" if "T" in s else " "
-    return now.strftime(f"%Y-%m-%d{sep}%H:%M:%S")
+        fmt, step = "%Y/%m/%d %H:%M", timedelta(minutes=1)
+    else:
+        fmt, step = f"%Y-%m-%d{'T' if 'T' in s else ' '}%H:%M:%S", timedelta(seconds=1)
+    try:
+        now = max(now, datetime.strptime(s[:19], fmt) + step)
+    except ValueError:  # not a time of this shape (nothing stored yet): the clock's
+        pass
+    return now.strftime(fmt)
 
 
 def _tables(config: Config) -> dict[tuple[str, str], list[SourceConfig]]:
@@ -60,14 +68,14 @@ def change_share(config: Config, share: float, *, now: datetime | None = None) -
             editable = next((src.columns[f] for f in _EDITABLE if f in src.columns), None)
             edit_type = fields[next(f for f in _EDITABLE if src.columns.get(f) == editable)].type if editable else None
             updates = rowids[:n]
-            if editable and edit_type == "str":
+            if editable and edit_type in ("str", "text"):
                 sql = f'UPDATE "{table}" SET "{repl}" = ?, "{editable}" = COALESCE("{editable}", \'\') || \'（更正）\' WHERE rowid = ?'
             elif editable:
-                sql = f'UPDATE "{table}" SET "{repl}" = ?, "{editable}" = "{editable}" + 1 WHERE rowid = ? AND typeof("{editable}") IN (\'integer\', \'real\')'
+                sql = (f'UPDATE "{table}" SET "{repl}" = ?, "{editable}" = CASE WHEN typeof("{editable}") '
+                       f'IN (\'integer\', \'real\') THEN "{editable}" + 1 ELSE "{editable}" END WHERE rowid = ?')
             else:
                 sql = f'UPDATE "{table}" SET "{repl}" = ? WHERE rowid = ?'
-            conn.executemany(sql, [(new_repl, r) for r in updates])
-            changed = len(updates)
+            changed = conn.executemany(sql, [(new_repl, r) for r in updates]).rowcount
             if len(src.primary_key) == 1 and TARGETS[src.target].business_key == ("src_source", "src_key"):
                 pk = src.primary_key[0]
                 cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]

@@ -4,9 +4,10 @@
 resolved / dispatched events and sums of response and resolution minutes. Duplicates
 (``duplicate_of`` set) are left out. After each load the hook below recomputes only what the load
 touched: the groups (``RunResult.touched_groups``: day, grid, category and channel of every event
-row it changed, before and after the change) when there are not too many, else whole days
-(``RunResult.touched_days``). Late updates (an event resolved days after it was reported)
-therefore land on the event's reported day.
+row it inserted or changed in a column the aggregate reads, ``INPUT_COLUMNS``, before and after the
+change) when there are not too many, else whole days (``RunResult.touched_days``); a stored row
+whose figures changed is updated in place. Late updates (an event resolved days after it was
+reported) therefore land on the event's reported day.
 
 Its open / resolved counts are by the events' current status; the screens' figures "as of" an
 instant come from the events' lifecycle times (``queries.events.event_figures``).
@@ -137,6 +138,19 @@ GROUP_COLUMNS = {"event": ("reported_at", "grid_code", "category_code", "channel
 Group = tuple  # (day, grid_code, category_code, channel)
 
 
+def _columns_read(table: Table) -> set[str]:
+    """The columns of ``table`` that the aggregate's statement reads, taken from the statement itself."""
+    from sqlalchemy.sql import visitors
+
+    stmt = _aggregate_select(None, None, datetime(2000, 1, 1))
+    return {c.name for c in visitors.iterate(stmt) if isinstance(c, Column) and c.table is table}
+
+
+# the event columns a row of agg_event_day is computed from: an event row changed in none of them
+# changes no aggregate row (the load leaves its group out of what it reports as touched)
+INPUT_COLUMNS: dict[str, set[str]] = {"event": _columns_read(s.event)}
+
+
 def add_groups(touched: set[Group] | None, more: set[Group] | None) -> set[Group] | None:
     """``touched`` with ``more`` added; None (refresh whole days) when either is None or the
     union passes ``GROUP_LIMIT``."""
@@ -147,14 +161,42 @@ def add_groups(touched: set[Group] | None, more: set[Group] | None) -> set[Group
 
 
 _GROUP_KEY = ("day", "grid_code", "category_code", "channel")
+# a stored row's columns an update may set: its figures, and (rarely) the area and board it is filed under
+_PLACE = ("village_code", "board")
+_FIGURES = tuple(c for c in _AGG_COLUMNS if c not in (*_GROUP_KEY, *_PLACE, "refreshed_at"))
+
+
+def _update_changed(conn: Any, names: tuple[str, ...], pg: bool) -> int:
+    """Set ``names`` (and ``refreshed_at``) of the stored rows whose value of any of them differs
+    from their row in ``agg_fresh_rows``; returns how many."""
+    on = " AND ".join(f"f.{c} = a.{c}" for c in _GROUP_KEY)
+    if pg:
+        changed = " OR ".join(f"f.{c} IS DISTINCT FROM a.{c}" for c in names)
+        sets = ", ".join(f"{c} = f.{c}" for c in (*names, "refreshed_at"))
+        res = conn.execute(text(f"UPDATE agg_event_day a SET {sets} FROM agg_fresh_rows f WHERE {on} AND ({changed})"))
+    else:  # the rows by rowid: SQLite plans UPDATE … FROM as a scan of the whole aggregate
+        changed = " OR ".join(f"f.{c} IS NOT a.{c}" for c in names)
+        targets = (*names, "refreshed_at")
+        key = " AND ".join(f"f.{c} = agg_event_day.{c}" for c in _GROUP_KEY)
+        res = conn.execute(text(
+            f"UPDATE agg_event_day SET ({', '.join(targets)}) = (SELECT {', '.join('f.' + c for c in targets)} "
+            f"FROM agg_fresh_rows f WHERE {key}) WHERE rowid IN (SELECT a.rowid FROM agg_fresh_rows f "
+            f"JOIN agg_event_day a ON {on} WHERE {changed})"))
+    return max(res.rowcount or 0, 0)
 
 
 def refresh_event_groups(engine: Engine, groups: Iterable[Group]) -> int:
     """Recompute the ``agg_event_day`` rows of ``groups`` only (one transaction), writing only what
     differs. The groups go into a temporary table, their events are aggregated again through it into
-    a second one; then the stored rows of the groups that differ from their new version (or have
-    none: no events any more) are deleted, and the new rows not stored are inserted. All of it runs
-    in the database, set by set. Returns the rows deleted plus the rows inserted."""
+    a second one; then the stored rows whose figures differ from their new version are updated in
+    place, the stored rows of groups with no events any more are deleted, and the new rows not
+    stored are inserted. All of it runs in the database, set by set. Returns the rows written
+    (updated, deleted or inserted).
+
+    An update sets the figures only: an index over a column an UPDATE sets is rewritten whether the
+    value changed or not (SQLite), and the area and board columns that lead the read-side indexes
+    never change for a stored group in practice (they follow from its grid and category); when they
+    do (reference data remapped), a second statement sets them on those rows alone."""
     now = clock.now()
     a = s.agg_event_day
     rows = [{"day": d, "grid_code": grid, "category_code": cat, "channel": ch,
@@ -175,9 +217,6 @@ def refresh_event_groups(engine: Engine, groups: Iterable[Group]) -> int:
     # the new rows, keyed like agg_event_day: telling a stored row unchanged is one key lookup
     fresh = Table("agg_fresh_rows", meta, *[Column(c.name, c.type, primary_key=c.primary_key) for c in a.c],
                   prefixes=["TEMPORARY"])
-    figures = [c for c in _AGG_COLUMNS if c != "refreshed_at"]
-    same_key = " AND ".join(f"t.{c} = a.{c}" for c in _GROUP_KEY)
-    unchanged = f"EXISTS (SELECT 1 FROM agg_fresh_rows f WHERE {' AND '.join(f'f.{c} = a.{c}' for c in figures)})"
     cols = ", ".join(_AGG_COLUMNS)
     with engine.begin() as conn:
         for t in (touched, fresh):
@@ -190,17 +229,23 @@ def refresh_event_groups(engine: Engine, groups: Iterable[Group]) -> int:
         conn.execute(insert(fresh).from_select(_AGG_COLUMNS, _aggregate_select(None, None, now, groups=touched)))
         if pg:
             conn.execute(text("ANALYZE agg_fresh_rows"))
+        written = 0
+        for names in (_FIGURES, _PLACE):
+            written += _update_changed(conn, names, pg)
+        group_key = " AND ".join(f"t.{c} = a.{c}" for c in _GROUP_KEY)
+        gone = f"NOT EXISTS (SELECT 1 FROM agg_fresh_rows f WHERE {' AND '.join(f'f.{c} = a.{c}' for c in _GROUP_KEY)})"
+        if pg:
             deleted = conn.execute(text(f"DELETE FROM agg_event_day a USING agg_touched_groups t "
-                                        f"WHERE {same_key} AND NOT {unchanged}"))
+                                        f"WHERE {group_key} AND {gone}"))
         else:  # SQLite has no DELETE … USING: the rows to delete by rowid
             deleted = conn.execute(text(f"DELETE FROM agg_event_day WHERE rowid IN (SELECT a.rowid FROM "
-                                        f"agg_touched_groups t JOIN agg_event_day a ON {same_key} WHERE NOT {unchanged})"))
+                                        f"agg_touched_groups t JOIN agg_event_day a ON {group_key} WHERE {gone})"))
         inserted = conn.execute(text(
             f"INSERT INTO agg_event_day ({cols}) SELECT {cols} FROM agg_fresh_rows t "
-            f"WHERE NOT EXISTS (SELECT 1 FROM agg_event_day a WHERE {same_key})"))
+            f"WHERE NOT EXISTS (SELECT 1 FROM agg_event_day a WHERE {group_key})"))
         for t in (touched, fresh):
             t.drop(conn)
-    return max(deleted.rowcount or 0, 0) + max(inserted.rowcount or 0, 0)
+    return written + max(deleted.rowcount or 0, 0) + max(inserted.rowcount or 0, 0)
 
 
 def _target_name(result: Any) -> str:

@@ -51,6 +51,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "prepare_processes": 2,  # worker processes preparing a pass of several sources, or a full one (0: none)
         "stale_after_minutes": 60,
         "duplicate_window_hours": 24,  # a report of the same incident within it is linked to the first (docs/sources.md)
+        "fallback_warn_share": 0.10,  # the governance page marks a value map whose "*" entry took this share of a run's rows
     },
     "scheduler": {
         "full_reconcile_hour": 2,
@@ -86,8 +87,9 @@ SOURCE_KINDS = ("sql", "csv", "excel")
 SOURCE_KEYS = {
     "department", "kind", "url", "path", "table", "target", "primary_key", "replication_key",
     "interval_minutes", "columns", "formats", "values", "constants", "encoding", "delimiter",
-    "enabled", "description", "sheet",
+    "enabled", "description", "sheet", "replication_format",
 }
+FALLBACK = "*"  # the value-map entry every code the map does not list goes to
 DATE_FORMATS_NAMED = ("iso", "epoch", "epoch_ms", "cn_date", "excel")
 
 
@@ -111,7 +113,8 @@ class SourceConfig:
     url: str | None = None  # kind = sql
     path: Path | None = None  # kind = csv | excel
     table: str | None = None
-    replication_key: str | None = None
+    replication_key: str | None = None  # any source column, mapped to a field or not (cockpit/etl/replication.py)
+    replication_format: str | None = None  # file sources: the replication column's date format, if no mapped field gives it
     interval_minutes: int = 15
     formats: dict[str, str] = field(default_factory=dict)  # input field -> date format
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # input field -> {source code: unified code}
@@ -293,6 +296,9 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
         raise ConfigError(file, "app.language", f"unknown language {settings['app']['language']!r}", 'use "zh" or "en"')
 
     _check_clock(file, settings, env)
+    if not 0 < settings["etl"]["fallback_warn_share"] <= 1:
+        raise ConfigError(file, "etl.fallback_warn_share", f"expected a share between 0 and 1, got {settings['etl']['fallback_warn_share']}",
+                          "write fallback_warn_share = 0.1 (10 %)")
     if settings["privacy"]["min_count"] < 1:
         raise ConfigError(file, "privacy.min_count", f"expected a whole number ≥ 1, got {settings['privacy']['min_count']}",
                           "write min_count = 3")
@@ -398,6 +404,20 @@ def _source(name: str, block: Any, file: Path, placeholders: dict[str, str]) -> 
             raise ConfigError(file, f"{key}.values.{fld}", f"{fld!r} is not mapped in columns", f"map it in [{key}.columns] or remove the value map")
         if not isinstance(mapping, dict):
             raise ConfigError(file, f"{key}.values.{fld}", "expected a table of source code = unified code", f"write it as [{key}.values.{fld}]")
+        _check_value_map(file, key, block["target"], fld, mapping)
+    _check_constants(file, key, block["target"], constants)
+    _check_department(file, key, block["department"])
+    rep_fmt = block.get("replication_format")
+    if rep_fmt is not None:
+        if not isinstance(rep_fmt, str) or (rep_fmt not in DATE_FORMATS_NAMED and "%" not in rep_fmt):
+            raise ConfigError(file, f"{key}.replication_format", f"unknown date format {rep_fmt!r}",
+                              "use " + ", ".join(DATE_FORMATS_NAMED) + " or a strftime pattern such as \"%Y/%m/%d %H:%M\"")
+        if not block.get("replication_key"):
+            raise ConfigError(file, f"{key}.replication_format", "there is no replication_key to read in this format",
+                              "add replication_key = \"<last-changed column>\" or remove replication_format")
+        if kind == "sql":
+            raise ConfigError(file, f"{key}.replication_format", "a sql source compares its replication column in "
+                              "the column's own type, not in a date format", "remove replication_format")
     url = block.get("url")
     path = block.get("path")
     if kind == "sql":
@@ -417,8 +437,60 @@ def _source(name: str, block: Any, file: Path, placeholders: dict[str, str]) -> 
     return SourceConfig(
         name=name, department=block["department"], kind=kind, target=block["target"], primary_key=pk,
         columns=dict(columns), file=file, url=url, path=path, table=block.get("table"),
-        replication_key=block.get("replication_key"), interval_minutes=interval, formats=dict(formats),
+        replication_key=block.get("replication_key"), replication_format=block.get("replication_format"),
+        interval_minutes=interval, formats=dict(formats),
         values={k: {str(a): str(b) for a, b in v.items()} for k, v in values.items()}, constants=dict(constants),
         encoding=block.get("encoding", "utf-8"), delimiter=block.get("delimiter", ","), sheet=block.get("sheet"),
         enabled=bool(block.get("enabled", True)), description=block.get("description", ""),
     )
+
+
+def _suggest(value: str, choices: tuple[str, ...]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def _check_value_map(file: Path, key: str, target: str, fld: str, mapping: dict[str, Any]) -> None:
+    """Every unified code a value map gives (the ``"*"`` fallback too) is in the field's unified code
+    list (``cockpit/unified_codes.py``); area codes are checked against the warehouse instead
+    (``cockpit.etl.value_maps.unknown_location_targets``)."""
+    from cockpit.unified_codes import code_list
+
+    listed = code_list(target, fld)
+    for src, unified in mapping.items():
+        entry = f'{key}.values.{fld}."{src}"'
+        if not isinstance(unified, (str, int)) or isinstance(unified, bool) or str(unified).strip() == "":
+            raise ConfigError(file, entry, f"expected a unified code, got {unified!r}", 'write "<source code>" = "<unified code>"')
+        if listed is None or (src == FALLBACK and unified == FALLBACK):  # "*" = "*": unlisted values pass unchanged
+            continue
+        codes, where = listed
+        if str(unified) not in codes:
+            what = "fallback" if src == FALLBACK else f"code {src!r}"
+            raise ConfigError(file, entry, f"the {what} maps to {str(unified)!r}, which is not a {fld} code of the unified list",
+                              _suggest(str(unified), codes) + "map it to one of: " + ", ".join(codes) + f" ({where})")
+
+
+def _check_constants(file: Path, key: str, target: str, constants: dict[str, Any]) -> None:
+    """A constant of a coded field is one of its unified codes, as a value map's targets are."""
+    from cockpit.unified_codes import code_list
+
+    for fld, value in constants.items():
+        listed = code_list(target, fld)
+        if listed is None:
+            continue
+        codes, where = listed
+        if str(value) not in codes:
+            raise ConfigError(file, f"{key}.constants.{fld}", f"{value!r} is not a {fld} code of the unified list",
+                              _suggest(str(value), codes) + "use one of: " + ", ".join(codes) + f" ({where})")
+
+
+def _check_department(file: Path, key: str, department: Any) -> None:
+    from cockpit.reference import DEPARTMENTS
+
+    codes = tuple(d.code for d in DEPARTMENTS)
+    if department not in codes:
+        raise ConfigError(file, f"{key}.department", f"unknown department {department!r}",
+                          _suggest(str(department), codes) + "use one of the department codes of cockpit/reference.py: "
+                          + ", ".join(codes))

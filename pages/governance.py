@@ -19,11 +19,34 @@ dash.register_page(__name__, path="/governance", title="基层智治驾驶舱 ·
                    icon="database-check", order=3, nav_group="admin")
 
 DEPARTMENT_NAMES = {d.code: {"zh": d.name_zh, "en": d.name_en} for d in DEPARTMENTS}
-def sources_rows(lang: str) -> list[dict]:
-    cfg = config()
+HIGH = {"color": "#dc2626", "fontWeight": "700"}
+
+
+def _freshness(cfg) -> pd.DataFrame:
     declared = tuple((s.name, s.department, s.target) for s in cfg.sources.values())
-    df = gq.source_freshness(engine(), current_scope(), declared, now().replace(second=0),
-                             int(cfg.get("etl", "stale_after_minutes")))
+    return gq.source_freshness(engine(), current_scope(), declared, now().replace(second=0),
+                               int(cfg.get("etl", "stale_after_minutes")))
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def fallback_rows(df: pd.DataFrame, warn_share: float, lang: str) -> list[dict]:
+    """One row per source and field whose value map's "*" entry took rows in the source's latest run."""
+    rows = []
+    for r in df.to_dict("records"):
+        for f in r.get("fallbacks") or []:
+            rows.append({"source": r["source"], "field": f["field"], "target": f.get("target") or "",
+                         "rows": f["rows"], "share": _pct(f["share"]), "high": int(f["share"] >= warn_share),
+                         "codes": ("、" if lang == "zh" else ", ").join(f"{c} ({n})" for c, n in f.get("codes") or [])})
+    return sorted(rows, key=lambda x: (-x["high"], -x["rows"], x["source"], x["field"]))
+
+
+def sources_rows(lang: str, df: pd.DataFrame | None = None) -> list[dict]:
+    cfg = config()
+    df = _freshness(cfg) if df is None else df
+    warn = float(cfg.get("etl", "fallback_warn_share"))
     rows = []
     for r in df.to_dict("records"):
         never = r["last_success"] is None or pd.isna(r["last_success"])
@@ -35,6 +58,8 @@ def sources_rows(lang: str) -> list[dict]:
             "last_status": t(f"status.{status}", lang) if isinstance(status, str) else "—",
             "freshness": t("fresh.never" if never else "fresh.stale" if r["stale"] else "fresh.ok", lang),
             "stale": bool(r["stale"]), "open_issues": int(r["open_issues"]),
+            "fallback": _pct(r["fallback_share"]) if r["fallback_rows"] else "—",
+            "fallback_high": int(bool(r["fallback_rows"]) and r["fallback_share"] >= warn),
             "error": r.get("last_error") if isinstance(r.get("last_error"), str) else "",
         })
     return rows
@@ -45,7 +70,10 @@ def layout(lang: str | None = None, source: str | None = None, rule: str | None 
     if not allowed("governance"):
         return denied_notice(lang)
     db, scope = engine(), current_scope()
-    src_rows = sources_rows(lang)
+    fresh = _freshness(config())
+    src_rows = sources_rows(lang, fresh)
+    warn = float(config().get("etl", "fallback_warn_share"))
+    fb_rows = fallback_rows(fresh, warn, lang)
     runs = gq.etl_runs(db, scope, limit=100)
     run_rows = [{"id": r["id"], "source": r["source"], "started": timestamp(r["started_at"]), "ended": timestamp(r["ended_at"]),
                  "status": t(f"status.{r['status']}", lang), "read": r["rows_read"], "loaded": r["rows_loaded"],
@@ -62,12 +90,21 @@ def layout(lang: str | None = None, source: str | None = None, rule: str | None 
         panel(t("gov.sources", lang), data_table("gov-sources", src_rows, [
             ("source", t("col.source", lang)), ("department", t("col.department", lang)), ("target", t("col.target", lang)),
             ("last_success", t("col.last_success", lang)), ("last_status", t("col.last_status", lang)),
-            ("freshness", t("col.freshness", lang)), ("open_issues", t("col.open_issues", lang)), ("error", t("col.error", lang))],
+            ("freshness", t("col.freshness", lang)), ("open_issues", t("col.open_issues", lang)),
+            ("fallback", t("col.fallback", lang)), ("error", t("col.error", lang))],
             page_size=40, style_data_conditional=[
                 {"if": {"column_id": "freshness"}, "color": "#dc2626", "fontWeight": "700"},
                 {"if": {"filter_query": '{freshness} = "%s"' % t("fresh.ok", lang), "column_id": "freshness"},
-                 "color": "#16a34a"}]),
+                 "color": "#16a34a"},
+                {"if": {"filter_query": "{fallback_high} = 1", "column_id": "fallback"}, **HIGH}]),
             extra=html.Small(t("gov.stale_note", lang, m=stale_m), className="panel-note")),
+        panel(t("gov.fallbacks", lang), data_table("gov-fallbacks", fb_rows, [
+            ("source", t("col.source", lang)), ("field", t("col.fallback_field", lang)),
+            ("target", t("col.fallback_target", lang)), ("rows", t("col.fallback_rows", lang)),
+            ("share", t("col.fallback_share", lang)), ("codes", t("col.fallback_codes", lang))],
+            page_size=20, style_data_conditional=[{"if": {"filter_query": "{high} = 1"}, **HIGH}])
+            if fb_rows else html.Div(t("gov.fallbacks_none", lang), className="text-muted", id="gov-fallbacks-none"),
+            extra=html.Small(t("gov.fallbacks_note", lang, p=f"{warn * 100:g}"), className="panel-note")),
         panel(t("gov.runs", lang), data_table("gov-runs", run_rows, [
             ("id", t("col.run", lang)), ("source", t("col.source", lang)), ("started", t("col.started", lang)),
             ("ended", t("col.ended", lang)), ("status", t("col.status", lang)), ("read", t("col.read", lang)),

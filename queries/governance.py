@@ -26,10 +26,15 @@ LINEAGE_TABLES: dict[str, tuple[str, ...]] = {
 @cached
 def source_freshness(db: DB, scope: Scope, sources: tuple[tuple[str, str, str], ...], now: datetime,
                      stale_after_minutes: int) -> pd.DataFrame:
-    """One row per configured source ``(name, department, target)``: last run, last success, status, stale.
+    """One row per configured source ``(name, department, target)``: last run, last success, status, stale,
+    and what the value maps' ``"*"`` fallbacks took in its latest run that read rows.
 
     A source is stale when it never succeeded, its last success is older than ``stale_after_minutes``,
-    or its last run failed.
+    or its last run failed. ``fallback_rows`` counts the rows of that run a fallback took (a row taken
+    in two fields counts twice), ``fallback_share`` is the largest share of the run's rows read that
+    one field's fallback took, and
+    ``fallbacks`` lists per field ``{field, target, rows, share, codes: [[source code, rows], …]}``
+    (the most frequent source codes first), largest first.
     """
     r = s.etl_run
     last_ok = (select(r.c.source, func.max(r.c.ended_at).label("last_success"))
@@ -46,12 +51,38 @@ def source_freshness(db: DB, scope: Scope, sources: tuple[tuple[str, str, str], 
                     .where(s.dq_issue.c.resolved_at.is_(None)).group_by(s.dq_issue.c.source))
     df = pd.DataFrame(list(sources) if scope.township_wide else [], columns=["source", "department", "target"])
     df = df.merge(runs, on="source", how="left").merge(open_dq, on="source", how="left")
+    df = df.merge(_fallbacks(db), on="source", how="left")
     df["open_issues"] = df["open_issues"].fillna(0).astype(int)
+    df["fallback_rows"] = df["fallback_rows"].fillna(0).astype(int)
+    df["fallback_share"] = df["fallback_share"].fillna(0.0).astype(float)
+    df["fallbacks"] = [v if isinstance(v, list) else [] for v in df["fallbacks"]]
     limit = now - timedelta(minutes=stale_after_minutes)
     last_success = pd.to_datetime(df["last_success"])
     df["last_success"] = last_success
     df["stale"] = last_success.isna() | (last_success < limit) | (df["last_status"] == "failed")
     return df.sort_values(["stale", "source"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _fallbacks(db: DB) -> pd.DataFrame:
+    """Per source, the value-map fallbacks of its latest run that read rows (``source_freshness``)."""
+    from cockpit.etl.value_maps import parse_record
+
+    r = s.etl_run
+    latest = (select(r.c.source, func.max(r.c.id).label("id")).where(r.c.rows_read > 0)
+              .group_by(r.c.source).subquery())
+    got = frame(db, select(r.c.source, r.c.rows_read, r.c.value_map_fallbacks)
+                .select_from(r.join(latest, latest.c.id == r.c.id)))
+    out = []
+    for row in got.to_dict("records"):
+        read = int(row["rows_read"] or 0)
+        fields = [{"field": fld, "target": v.get("target"), "rows": int(v.get("rows") or 0),
+                   "share": (int(v.get("rows") or 0) / read) if read else 0.0, "codes": v.get("codes") or []}
+                  for fld, v in parse_record(row["value_map_fallbacks"]).items() if isinstance(v, dict)]
+        fields.sort(key=lambda f: (-f["rows"], f["field"]))
+        total = sum(f["rows"] for f in fields)
+        out.append({"source": row["source"], "fallback_rows": total, "fallback_share": max((f["share"] for f in fields), default=0.0),
+                    "fallback_run_rows": read, "fallbacks": fields})
+    return pd.DataFrame(out, columns=["source", "fallback_rows", "fallback_share", "fallback_run_rows", "fallbacks"])
 
 
 @cached

@@ -7,7 +7,9 @@ Public API (the CLI and the scheduler call these)::
     mark_abandoned_runs(engine) -> int
 
 Modules: ``extract`` (read sources in batches from the watermark), ``parse`` (dates, check digits),
-``steps`` (the standardisation pipeline), ``locate`` (grid from code, address or coordinates),
+``steps`` (the standardisation pipeline), ``value_maps`` (a department's values onto the unified
+ones, the ``"*"`` fallback and its counts), ``replication`` (incremental by which column, or by row
+hashes), ``locate`` (grid from code, address or coordinates),
 ``load`` (bulk upsert per engine), ``quarantine`` (dq_issue), ``watermark``, ``runs`` (etl_run),
 ``engine`` (one source's run), ``parallel`` (worker processes preparing sources), ``passes`` (a pass
 over several sources and its after-load hooks).

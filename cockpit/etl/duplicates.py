@@ -15,7 +15,11 @@ the walk along a person's reports is a recursive query, one step per report, eve
 After a load only what the load could change is walked again (``link_duplicates`` with the days or
 groups it touched): the reporters, categories and grids of the events in those groups or days and
 in the window after them, from their earliest such event on, starting from the original stored
-before it. A full relink (``relink_all``) walks everything.
+before it; each walk reads that person's reports alone, through the event index on (reporter,
+category, grid, time), so a late correction of an old report costs what its person reported, not
+what its grid holds since. The load reports no group for a stored event changed in none of the
+``LINK_COLUMNS`` (nor the aggregate's inputs): it is not walked. A full relink (``relink_all``)
+walks everything.
 """
 
 from __future__ import annotations
@@ -36,9 +40,9 @@ from cockpit.warehouse.sql import epoch_seconds
 log = logging.getLogger(__name__)
 
 WINDOW_SETTING = ("etl", "duplicate_window_hours")
-# past this many reporter × category × grid keys per grid, the events since the earliest change
-# are read once rather than each key reading its grid's (see ``_link_in``)
-KEYS_PER_GRID = 1
+# the event columns a link depends on (with the event's id): a load that changes none of them in a
+# stored event cannot change any link (``cockpit.etl.load`` then reports no group for it)
+LINK_COLUMNS = ("reporter_key", "category_code", "grid_code", "reported_at")
 
 
 @dataclass
@@ -161,20 +165,14 @@ def _link_in(conn: Connection, seeds: list[dict] | None, by_group: bool, window_
             .where(v.reporter_key.is_not(None)).group_by(v.reporter_key, v.category_code, v.grid_code))
     no_reporter = select(v.id).where(v.reporter_key.is_(None), v.duplicate_of.is_not(None)).distinct()
     conn.execute(insert(k).from_select(["reporter_key", "category_code", "grid_code", "start", "back"], keys))
-    n_keys, since = conn.execute(select(func.count(), func.min(k.c.start)).select_from(k)).one()
     # the reports to walk: each key's reports from its start on, and the stored originals of the
     # window before it (the newest of them is where the walk stands when it reaches ``start``).
-    # Each key reads its grid's events since its start (the event index on grid and time); past
-    # ``KEYS_PER_GRID`` keys per grid (a first load, a full relink) one read of the events since the
-    # earliest start, each looking its key up, costs less: the key index steers SQLite to that
-    # (PostgreSQL's planner chooses by the statistics)
-    same = and_(e.c.grid_code == k.c.grid_code, e.c.category_code == k.c.category_code,
-                e.c.reporter_key == k.c.reporter_key)
+    # Each key reads its own reports through the event index on (reporter, category, grid, time):
+    # the cost is that of the keys' reports, however far back a late correction reaches (through
+    # the grid's index, an old start would read all the grid's events since then)
+    same = and_(e.c.reporter_key == k.c.reporter_key, e.c.category_code == k.c.category_code,
+                e.c.grid_code == k.c.grid_code)
     from_start = and_(same, e.c.reported_at >= k.c.start)
-    grids = conn.execute(select(func.count()).select_from(s.area).where(s.area.c.level == "grid")).scalar()
-    if n_keys > KEYS_PER_GRID * max(grids or 0, 1):
-        conn.execute(text("CREATE UNIQUE INDEX ix_dup_key_who ON dup_key (reporter_key, category_code, grid_code)"))
-        from_start = and_(from_start, e.c.reported_at >= since, e.c.reporter_key.is_not(None))
     if pg:
         conn.execute(text("ANALYZE dup_key"))
     later = select(k.c.k, e.c.id, e.c.reported_at, e.c.duplicate_of).select_from(k.join(e, from_start))

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select, update
 
 from cockpit import aggregates  # (also registers the after-load hook)
 from cockpit.config import Config, ConfigError, SourceConfig
-from cockpit.etl import load, parse, quarantine, runs, watermark
+from cockpit.etl import load, parse, quarantine, runs, value_maps, watermark
 from cockpit.etl.extract import SourceUnavailable, extract
 from cockpit.etl.locate import AreaIndex
 from cockpit.etl.steps import Batch, Context, output_rows, standardise
@@ -51,6 +51,8 @@ class RunResult:
     touched_days: set[date] = field(default_factory=set)  # days of the target's main time field among loaded rows
     # aggregate groups of the changed rows, before and after (None: too many, or not tracked: refresh whole days)
     touched_groups: set[tuple] | None = field(default_factory=set)
+    # rows each value map's "*" fallback took: field -> source code -> rows (etl_run.value_map_fallbacks)
+    fallbacks: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def load_context(config: Config, engine: Engine) -> Context:
@@ -154,6 +156,7 @@ class Prepared:
     mark: str | None  # the largest replication value of the raw batch
     read: int  # source rows in the batch
     issues: list[dict]  # dq_issue rows of the rejected ones, run_id still unset
+    fallbacks: dict[str, dict[str, int]] = field(default_factory=dict)  # rows value-map fallbacks took
 
 
 def prepare_batches(config: Config, source: SourceConfig, ctx: Context, since: str | None, *, full: bool,
@@ -173,7 +176,7 @@ def prepare_batches(config: Config, source: SourceConfig, ctx: Context, since: s
         seen.update(b.key[b.key.notna() & (b.rule != "duplicate")])
         stamp = now()
         rows, block = load.finish_rows(output_rows(b, columns, None), target, stamp, copy_text=copy_text)
-        yield Prepared(rows, block, stamp, raw.watermark, len(b.raw), quarantine.issues(b, None, stamp))
+        yield Prepared(rows, block, stamp, raw.watermark, len(b.raw), quarantine.issues(b, None, stamp), b.fallbacks)
 
 
 def _load_batches(engine: Engine, source: SourceConfig, batches: Iterator[Prepared], result: RunResult, *,
@@ -201,6 +204,7 @@ def write_batch(engine: Engine, source: SourceConfig, p: Prepared, result: RunRe
     for issue in p.issues:
         issue["run_id"] = result.run_id
     mark = watermark.advance(result.watermark_after, p.mark)
+    fallbacks = value_maps.merge({f: dict(c) for f, c in result.fallbacks.items()}, p.fallbacks)
     with engine.begin() as conn:
         outcome = load.write(conn, target, p.rows, fresh=fresh, block=p.block)
         quarantine.record(conn, p.issues)
@@ -208,7 +212,8 @@ def write_batch(engine: Engine, source: SourceConfig, p: Prepared, result: RunRe
         watermark.put(conn, source.name, mark, result.run_id, p.stamp)
         conn.execute(update(s.etl_run).where(s.etl_run.c.id == result.run_id).values(
             rows_read=result.rows_read + p.read, rows_loaded=result.rows_loaded + len(outcome.changed_keys),
-            rows_rejected=result.rows_rejected + len(p.issues), watermark_after=mark, attempts=result.attempts))
+            rows_rejected=result.rows_rejected + len(p.issues), watermark_after=mark, attempts=result.attempts,
+            **({"value_map_fallbacks": value_maps.record(source, fallbacks)} if p.fallbacks else {})))
     # the batch is committed: count it
     result.rows_read += p.read
     result.rows_loaded += len(outcome.changed_keys)
@@ -217,6 +222,7 @@ def write_batch(engine: Engine, source: SourceConfig, p: Prepared, result: RunRe
     if outcome.changed_keys:
         result.touched_groups = aggregates.add_groups(result.touched_groups, outcome.groups)
     result.watermark_after = mark
+    result.fallbacks = fallbacks
     return fresh and not outcome.fresh_failed
 
 

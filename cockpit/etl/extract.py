@@ -105,6 +105,9 @@ def _coerce_watermark(value: str, col_type: sa.types.TypeEngine, dialect: str) -
     return value
 
 
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def _describe(url: sa.URL) -> str:
     return url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
 
@@ -117,7 +120,9 @@ def _sql_batches(source: SourceConfig, since: str | None, batch_size: int, *, or
         if not db or db == ":memory:" or not Path(db).is_file():
             raise SourceUnavailable(f"source database file {db} does not exist")
         url = url.set(query={**url.query, "mode": "ro", "uri": "true"}, database=f"file:{db}")
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    # a server that never answers fails this source after a while instead of hanging the run
+    args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if url.get_backend_name() in ("postgresql", "mysql") else {}
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=args)
     try:
         try:
             insp = sa.inspect(engine)
@@ -127,6 +132,10 @@ def _sql_batches(source: SourceConfig, since: str | None, batch_size: int, *, or
                                   "name one of its tables: " + ", ".join(tables[:40]))
             reflected = {c["name"]: c["type"] for c in insp.get_columns(source.table)}
         except sa.exc.SQLAlchemyError as exc:
+            from cockpit.etl.connect_errors import connect_config_error  # a wrong password or database: no retry
+
+            if (mistake := connect_config_error(source, exc)) is not None:
+                raise mistake from None
             raise SourceUnavailable(f"cannot read {where}: {_short(exc)}") from exc
         available = list(reflected)
         check_columns(source, available, where)
@@ -225,17 +234,50 @@ def read_file(source: SourceConfig) -> pd.DataFrame:
     return frame
 
 
+# formats tried, in this order, on a file's replication column when none is declared or mapped
+DETECT_FORMATS = ("iso", "cn_date", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d%H%M%S", "%Y%m%d",
+                  "%Y.%m.%d %H:%M:%S", "%Y.%m.%d", "epoch", "epoch_ms")
+DETECT_SAMPLE = 2000  # distinct values a detection looks at
+
+
+def replication_times(source: SourceConfig, text: pd.Series) -> pd.Series:
+    """A file's replication column (any column, mapped to a field or not) as datetimes, in the format
+    of ``replication_format`` or of the date field mapped to it, else the first of ``DETECT_FORMATS``
+    that reads every value. A column no format reads is a configuration mistake, not a reason to
+    re-read the whole file on every run without a word."""
+    from cockpit.etl.replication import replication_format
+
+    fmt = replication_format(source)
+    present = text.notna()
+    if fmt is None:
+        sample = pd.Series(text[present].unique()[:DETECT_SAMPLE], dtype=object)
+        fmt = next((f for f in DETECT_FORMATS if parse_dates(sample, f).notna().all()), None) if len(sample) else "iso"
+        if fmt is None:
+            example = ", ".join(repr(v) for v in sample[:3])
+            raise ConfigError(source.file, source.key("replication_format"),
+                              f"the replication column {source.replication_key!r} holds values ({example}) in no "
+                              "date format the load knows", 'declare it, e.g. replication_format = "%d/%m/%Y %H:%M", '
+                              "or name another last-changed column as replication_key")
+    ts = parse_dates(text, fmt)
+    if present.any() and ts[present].isna().all():
+        example = ", ".join(repr(v) for v in text[present].unique()[:3])
+        raise ConfigError(source.file, source.key("replication_format"),
+                          f"no value of the replication column {source.replication_key!r} ({example}) is a date in "
+                          f"format {fmt!r}", "declare the column's format as replication_format = \"...\"")
+    return ts
+
+
 def _file_batches(source: SourceConfig, since: str | None, batch_size: int) -> Iterator[RawBatch]:
     frame = read_file(source)
     check_columns(source, list(frame.columns), f"{source.path.name if source.path else source.path}")
     repl = source.replication_key
     if repl:
-        fmt = next((source.formats.get(f) for f, c in source.columns.items() if c == repl), None)
         text = frame[repl].astype(str).str.strip().replace("", None)
-        ts = parse_dates(text, fmt or "iso")
+        ts = replication_times(source, text)
         if since is not None:
             wm = pd.to_datetime(since, errors="coerce")
-            keep = ts >= wm if not pd.isna(wm) else pd.Series(True, index=frame.index)
+            # a row without a readable replication value is read every time (its row hash decides)
+            keep = (ts >= wm) | ts.isna() if not pd.isna(wm) else pd.Series(True, index=frame.index)
             frame, ts = frame[keep], ts[keep]
         order = frame.assign(_repl=ts).sort_values(["_repl", *source.primary_key], kind="stable", na_position="first")
         frame, ts = order.drop(columns="_repl"), order["_repl"]

@@ -23,7 +23,9 @@ for PostgreSQL, builds their COPY text in the same pass (the hash reads that sam
 
 Both return the changed rows (source key, the days of the main time field and, for a table with a
 read-side aggregate, the groups of its rows before and after the change: ``LoadOutcome``), so the
-run counts real changes and the aggregates recompute only what changed.
+run counts real changes and the aggregates recompute only what changed. A stored row that changed
+only in columns no after-load hook reads (a corrected complaint text) counts as loaded but adds no
+group or day: neither its aggregate row nor its duplicate links can have changed (``watched_columns``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, String
 
-from cockpit.aggregates import GROUP_COLUMNS
+from cockpit.aggregates import GROUP_COLUMNS, INPUT_COLUMNS
+from cockpit.etl.duplicates import LINK_COLUMNS
 from cockpit.etl.parse import plain_values
 from cockpit.warehouse import schema
 from cockpit.warehouse.targets import Target
@@ -191,10 +194,26 @@ def _group_columns(target: Target, names: list[str]) -> tuple[str, ...]:
     return cols if all(c in names for c in cols) else ()
 
 
+def watched_columns(target: Target, names: list[str]) -> tuple[str, ...]:
+    """The columns among ``names`` whose change can change what the after-load hooks derive from a
+    row of a table with aggregate groups: the aggregate's inputs and the duplicate links' (empty for
+    other tables). A stored row whose other columns alone changed is still written, but adds no
+    group or day to the outcome."""
+    if not _group_columns(target, names):
+        return ()
+    wanted = INPUT_COLUMNS.get(target.table, set()) | (set(LINK_COLUMNS) if target.table == "event" else set())
+    return tuple(c for c in names if c in wanted)
+
+
 def _outcome(target: Target, keys: list, times: list, after: list[tuple] | None = None,
-             before: list[tuple] = ()) -> LoadOutcome:
+             before: list[tuple] = (), relevant: list[int] | None = None) -> LoadOutcome:
     """The changed rows' keys and main times; ``after`` / ``before``: their group-column values after
-    and before the change, one tuple per row (``after`` None: groups not tracked)."""
+    and before the change, one tuple per row (``after`` None: groups not tracked). ``relevant``: the
+    positions among the changed rows whose groups and days count (None: all; ``before`` holds only
+    theirs)."""
+    if relevant is not None:
+        times = [times[i] for i in relevant] if times else times
+        after = [after[i] for i in relevant] if after is not None else None
     outcome = LoadOutcome(changed_keys=list(keys), days=_days(target, times))
     if after is None:
         outcome.groups = None
@@ -204,15 +223,16 @@ def _outcome(target: Target, keys: list, times: list, after: list[tuple] | None 
     return outcome
 
 
-def _all_rows(target: Target, rows: Rows, before: list[tuple] | None = None) -> LoadOutcome:
+def _all_rows(target: Target, rows: Rows, before: list[tuple] | None = None,
+              relevant: list[int] | None = None) -> LoadOutcome:
     """Every row of ``rows`` inserted or changed; ``before``: the group-column values the changed
-    rows had (None: a plain first load, groups not tracked)."""
+    rows had (None: a plain first load, groups not tracked); ``relevant``: see ``_outcome``."""
     time_col = MAIN_TIME_FIELD.get(target.table)
     times = rows.column(time_col) if time_col in rows.names else []
     if before is None:
         return _outcome(target, rows.column("src_key"), times)
     after = list(zip(*[rows.column(c) for c in _group_columns(target, rows.names)]))
-    return _outcome(target, rows.column("src_key"), times, after, before)
+    return _outcome(target, rows.column("src_key"), times, after, before, relevant)
 
 
 def _is_unique_violation(exc: Exception) -> bool:
@@ -339,12 +359,20 @@ def _upsert_sqlite(conn: Connection, target: Target, rows: Rows, fresh: bool) ->
                 cur.execute("RELEASE SAVEPOINT etl_fresh")
                 return _all_rows(target, rows)
         grouped = _group_columns(target, rows.names)
-        stored = _stored(cur, target, rows, grouped)
+        watched = watched_columns(target, rows.names)
+        stored = _stored(cur, target, rows, grouped + watched)
         hashes = rows.column("row_hash")
         changed = [i for i, (old, new) in enumerate(zip(stored, hashes)) if old is None or old[0] != new]
         if not changed:
             return LoadOutcome(fresh_failed=fresh_failed)
-        before = [stored[i][1:] for i in changed if stored[i] is not None] if grouped else []
+        relevant = None
+        before = []
+        if grouped:  # new rows, and stored ones changed in a watched column: their groups, before and after
+            g = len(grouped)
+            now_watched = [rows.column(c) for c in watched]
+            relevant = [j for j, i in enumerate(changed) if stored[i] is None
+                        or any(was != col[i] for was, col in zip(stored[i][1 + g:], now_watched))]
+            before = [stored[changed[j]][1:1 + g] for j in relevant if stored[changed[j]] is not None]
         new = [i for i in changed if stored[i] is None]
         if new:
             added = rows.take(new) if len(new) < len(rows) else rows
@@ -356,7 +384,7 @@ def _upsert_sqlite(conn: Connection, target: Target, rows: Rows, fresh: bool) ->
             rows = rows.take(changed)
     finally:
         cur.close()
-    outcome = _all_rows(target, rows, before)
+    outcome = _all_rows(target, rows, before, relevant)
     outcome.fresh_failed = fresh_failed
     return outcome
 
@@ -495,17 +523,26 @@ def _upsert_postgresql(conn: Connection, target: Target, rows: Rows, fresh: bool
         time_col = MAIN_TIME_FIELD.get(target.table)
         timed = time_col in cols
         grouped = _group_columns(target, cols)
-        returning = ", ".join(_q(c) for c in ["src_key", *([time_col] if timed else []), *grouped])
+        watched = watched_columns(target, cols)
+        others = [c for c in key if c != "src_key"]  # the rest of the business key, to tell rows apart
+        returning = ", ".join(_q(c) for c in ["src_key", *([time_col] if timed else []), *grouped, *others])
         cur.execute(f"DROP TABLE IF EXISTS {stage}")
         cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {collist} FROM {table} WHERE false")
         with cur.copy(f"COPY {stage} ({collist}) FROM STDIN") as copy:
             copy.write(block.text)
         before = []
+        unwatched: set[tuple] = set()  # the business keys of stored rows changed in no watched column
         if grouped:  # the groups the rows about to change are in now
             on = " AND ".join(f"t.{_q(c)} = s.{_q(c)}" for c in key)
-            cur.execute(f"SELECT {', '.join('t.' + _q(c) for c in grouped)} FROM {stage} s JOIN {table} t ON {on} "
-                        f"WHERE t.row_hash IS DISTINCT FROM s.row_hash")
-            before = cur.fetchall()
+            moved = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in watched) or "false"
+            cur.execute(f"SELECT {', '.join('t.' + _q(c) for c in (*grouped, 'src_key', *others))}, ({moved}) "
+                        f"FROM {stage} s JOIN {table} t ON {on} WHERE t.row_hash IS DISTINCT FROM s.row_hash")
+            g = len(grouped)
+            for r in cur.fetchall():
+                if r[-1]:
+                    before.append(r[:g])
+                else:
+                    unwatched.add(tuple(r[g:-1]))
         cur.execute(
             f"INSERT INTO {table} ({collist}) SELECT {collist} FROM {stage} "
             f"ON CONFLICT ({', '.join(_q(c) for c in key)}) DO UPDATE SET {_update_clause(cols, key)} "
@@ -513,7 +550,11 @@ def _upsert_postgresql(conn: Connection, target: Target, rows: Rows, fresh: bool
         changed = cur.fetchall()
         cur.execute(f"DROP TABLE {stage}")
     first_group = 2 if timed else 1
+    end_group = first_group + len(grouped)
+    relevant = None
+    if unwatched:
+        relevant = [i for i, r in enumerate(changed) if (r[0], *r[end_group:]) not in unwatched]
     outcome = _outcome(target, [r[0] for r in changed], [r[1] for r in changed] if timed else [],
-                       [r[first_group:] for r in changed] if grouped else [], before)
+                       [r[first_group:end_group] for r in changed] if grouped else [], before, relevant)
     outcome.fresh_failed = fresh_failed
     return outcome

@@ -23,7 +23,7 @@ import pandas as pd
 
 from cockpit.config import SourceConfig
 from cockpit.etl.locate import AreaIndex
-from cockpit.etl import parse
+from cockpit.etl import parse, value_maps
 from cockpit.etl.load import Rows, encode_texts, hash_lines
 from cockpit.privacy import mask_text, secret_hash
 from cockpit.warehouse.targets import TARGETS, Target
@@ -61,6 +61,9 @@ class Batch:
     reason: pd.Series = None  # type: ignore[assignment]
     key: pd.Series = None  # type: ignore[assignment]  # src_key per row ('|'-joined primary key) or None
     seen_keys: set[str] | None = None  # keys loaded earlier in the same run (duplicates across batches)
+    # rows a value map's "*" fallback took: input field -> source code -> rows (cockpit/etl/value_maps.py)
+    fallbacks: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    _mapped: set[str] = dataclasses.field(default_factory=set, repr=False)  # fields whose value map is applied
     _inputs: dict[str, pd.Series] = dataclasses.field(default_factory=dict, repr=False)
     _texts: dict[str, pd.Series] = dataclasses.field(default_factory=dict, repr=False)
     _distinct: dict[str, tuple[np.ndarray, np.ndarray]] = dataclasses.field(default_factory=dict, repr=False)
@@ -90,7 +93,8 @@ class Batch:
         return self._texts[col]
 
     def input(self, fld: str) -> pd.Series:
-        """The raw input field as stripped text (None where empty): a mapped column or a constant."""
+        """The input field as stripped text (None where empty): a mapped column or a constant, through
+        the field's value map once ``map_values`` has run."""
         if fld not in self._inputs:
             if fld in self.source.columns:
                 value = self.text(self.source.columns[fld])
@@ -241,20 +245,43 @@ def parse_date_fields(b: Batch, ctx: Context) -> None:
         b.values[fld] = _series(parse.spread(stored, codes))
 
 
+def map_values(b: Batch, ctx: Context) -> None:
+    """unknown_code: every field with a value map (codes, statuses, grid and area codes, addresses,
+    dates …) through it, before any other step reads the field; a code the map does not list goes to
+    its ``"*"`` entry if it has one (counted in ``Batch.fallbacks``: the rows alive when the maps are
+    applied whose code the fallback took, whatever the other maps make of them), else the row is rejected."""
+    alive = b._alive_mask().copy()
+    for fld in b.source.values:
+        _apply_value_map(b, fld, alive)
+
+
+def _apply_value_map(b: Batch, fld: str, alive: np.ndarray) -> None:
+    if fld in b._mapped or fld not in b.source.columns:
+        return
+    mapping = b.source.values[fld]
+    codes, values = b.distinct(fld)
+    mapped_u, took_u = value_maps.map_distinct(mapping, values)
+    unknown = parse.spread(pd.isna(mapped_u), codes, False, bool)
+    text = b.input(fld)
+    b.reject(unknown, "unknown_code", fld,
+             lambda h: f"{b.column_label(fld)}: code " + _quote(text[h])
+             + f' is not in [sources.{b.source.name}.values.{fld}] (add it, or a "*" fallback entry)')
+    if took_u.any():  # rows still alive that the fallback took, per source code
+        per_code = np.bincount(codes[(codes >= 0) & alive], minlength=len(values))
+        taken = {str(values[i]): int(per_code[i]) for i in np.flatnonzero(took_u) if per_code[i]}
+        if taken:
+            value_maps.merge(b.fallbacks, {fld: taken})
+    b._inputs[fld] = _series(parse.spread(mapped_u, codes))
+    b._distinct.pop(fld, None)
+    b._mapped.add(fld)
+
+
 def map_codes(b: Batch, ctx: Context) -> None:
-    """unknown_code: source codes through the configured value map; yes/no values to booleans."""
+    """Codes and text fields as mapped (``map_values``; applied here if it has not run);
+    unknown_code: yes/no values to booleans."""
+    map_values(b, ctx)  # (a no-op for the fields already mapped)
     for fld in b.fields_of("code", "str", "text"):
-        mapping = b.source.values.get(fld)
-        if mapping is None:
-            b.values[fld] = b.input(fld)
-            continue
-        codes, values = b.distinct(fld)
-        mapped_u = np.array([_present(mapping.get(v)) for v in values], dtype=object)
-        unknown = parse.spread(pd.isna(mapped_u), codes, False, bool)
-        text = b.input(fld)
-        b.reject(unknown, "unknown_code", fld,
-                 lambda h: f"{b.column_label(fld)}: code " + _quote(text[h]) + f" is not in [sources.{b.source.name}.values.{fld}]")
-        b.values[fld] = _series(parse.spread(mapped_u, codes))
+        b.values[fld] = b.input(fld)
     for fld in b.fields_of("bool"):
         codes, values = b.distinct(fld)
         flags_u = parse.parse_bools(_series(values)).to_numpy(dtype=object)
@@ -279,11 +306,6 @@ def mask_free_text(b: Batch, ctx: Context) -> None:
         masked = [mask_text(v) if isinstance(v, str) else v for v in texts]  # (a cheap pre-filter inside)
         if any(m is not v for m, v in zip(masked, texts)):
             b.values[fld] = _series(parse.spread(masked, codes))
-
-
-def _present(v: Any) -> Any:
-    """None for a missing mapped value (None or NaN), else the value."""
-    return None if v is None or (isinstance(v, float) and v != v) else v
 
 
 def locate(b: Batch, ctx: Context) -> None:
@@ -378,7 +400,7 @@ def derive_target_columns(b: Batch, ctx: Context) -> None:
 
 
 PIPELINE: tuple[Callable[[Batch, Context], None], ...] = (
-    check_keys, check_duplicates, check_id_numbers, check_credit_codes, check_phones, parse_date_fields,
+    check_keys, check_duplicates, map_values, check_id_numbers, check_credit_codes, check_phones, parse_date_fields,
     map_codes, mask_free_text, locate, check_required, parse_numbers, check_references, derive_target_columns,
 )
 

@@ -58,7 +58,8 @@ BAD_EVENTS = {  # key -> (row, rule)
     "E7": (("E7", "A1", "清溪镇望月村1组3号", None, None, None, None, None, T0, "0", None, T0 + 7), "unknown_location"),
     "E8": (("E8", "A1", None, None, None, "33099900100101", None, None, T0, None, None, T0 + 8), "missing_value"),
     "E9": (("E9", "A1", None, None, None, "33099900100101", None, None, T0, "0", "很好", T0 + 9), "bad_number"),
-    "E10": (("E10", "C3", None, None, None, "33099900100101", None, None, T0, "0", None, T0 + 10), "unknown_reference"),
+    # a code the value map does not list (a map to a category outside the unified list is refused by the config)
+    "E10": (("E10", "C3", None, None, None, "33099900100101", None, None, T0, "0", None, T0 + 10), "unknown_code"),
     "E11": (("E11", "A1", None, None, None, "33099900100101", None, "12345", T0, "0", None, T0 + 11), "invalid_phone"),
     "E12": (("E12", "A1", None, 121.5, 31.0, None, None, None, T0, "0", None, T0 + 12), "unknown_location"),
 }
@@ -120,7 +121,6 @@ reported_at = "epoch"
 [sources.events.values.category_code]
 "A1" = "SAF-ORDER"
 "B2" = "SRV-ROAD"
-"C3" = "NO-SUCH-CATEGORY"
 [sources.events.values.status]
 "0" = "reported"
 "1" = "resolved"

@@ -228,10 +228,7 @@ def expected_links(events: dict[int, tuple], window: timedelta) -> dict[int, int
     return out
 
 
-@pytest.mark.parametrize("keys_per_grid", [0, 10**9], ids=["read-events-once", "each-key-reads-its-grid"])
-def test_incremental_links_equal_a_full_relink_through_random_late_corrections(
-        wh: Warehouse, keys_per_grid: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(duplicates, "KEYS_PER_GRID", keys_per_grid)  # both ways of reading the reports
+def test_incremental_links_equal_a_full_relink_through_random_late_corrections(wh: Warehouse) -> None:
     rng = random.Random(20261118)
     reporters, cats, grids = ["r1", "r2", None], [NOISE, ORDER], [GRID, OTHER_GRID]
     start = datetime(2026, 11, 1)

@@ -23,7 +23,7 @@ def test_declared_secondary_indexes_are_the_non_unique_ones() -> None:
     assert declared("event") == {"ix_event_category_code", "ix_event_reported_at", "ix_event_dispatched_at",
                                  "ix_event_village_reported", "ix_event_grid_reported", "ix_event_open_village_reported",
                                  "ix_event_village_resolved", "ix_event_village_closed_unresolved",
-                                 "ix_event_duplicate_of"}
+                                 "ix_event_duplicate_of", "ix_event_reporter"}
     assert all(not ix.unique for ix in indexes.secondary_indexes("event"))
 
 
