@@ -12,11 +12,7 @@ import pandas as pd
 from dash import dcc, html
 
 from cockpit.i18n import CATALOGUE, t, unit
-from pages._widgets import fmt
-
-
-def _missing(v: object) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v))
+from cockpit.numbers import fmt, missing as _missing
 
 
 def kpi_label(row: dict, lang: str) -> str:

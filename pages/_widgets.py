@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -10,18 +9,7 @@ import plotly.graph_objects as go
 from dash import dash_table, dcc, html
 
 from cockpit.i18n import t
-
-
-def fmt(value, unit: str = "") -> str:  # noqa: ANN001
-    """A number for display, with precision that suits its unit."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    v = float(value)
-    if unit in ("%", "h", "分", "µg/m³", "pct", "hour", "score", "ugm3"):
-        return f"{v:,.1f}"
-    if abs(v) >= 100 or v == int(v):
-        return f"{v:,.0f}"
-    return f"{v:,.2f}"
+from cockpit.numbers import fmt  # noqa: F401  (the pages import it from here)
 
 
 RECORD_COLUMNS = ("id", "reported_at", "title", "category", "channel", "grid", "status", "reporter", "duplicates")

@@ -9,7 +9,6 @@ more, so no ID or phone number reaches the PDF even if one slipped past the load
 from __future__ import annotations
 
 import base64
-import math
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -18,6 +17,7 @@ from markupsafe import Markup, escape
 
 from cockpit.i18n import t
 from cockpit.i18n import unit as unit_label
+from cockpit.numbers import fmt, missing
 from cockpit.privacy import mask_text
 from cockpit.reports import charts
 from cockpit.reports.content import BOARDS, SUMMARY_KPIS, ReportContent, week_days
@@ -28,23 +28,6 @@ INDICATOR_CHARTS = 3  # monthly-indicator charts per board (one per unit, the mo
 
 
 # ---------------------------------------------------------------- values
-def missing(v: object) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or (
-        not isinstance(v, (str, bytes, list, dict, tuple)) and pd.isna(v) is True)
-
-
-def fmt(value: Any, unit: str = "") -> str:
-    """A number for print, with the screens' precision for its unit (``pages._widgets.fmt``)."""
-    if missing(value):
-        return "—"
-    v = float(value)
-    if unit in ("%", "h", "分", "µg/m³", "pct", "hour", "score", "ugm3"):
-        return f"{v:,.1f}"
-    if abs(v) >= 100 or v == int(v):
-        return f"{v:,.0f}"
-    return f"{v:,.2f}"
-
-
 def at_text(v: Any) -> str:
     return "—" if missing(v) else pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")
 
