@@ -239,7 +239,9 @@ sensor_reading = Table(
     Column("grid_code", String(20)),
     Column("subject_key", String(64)),  # person_key for home sensors of elderly living alone
     *lineage(),
-    Index("ix_sensor_reading_metric_grid_ts", "metric", "grid_code", "ts"),  # an area's readings in a period
+    # an area's readings in a period; subject and value ride along so that the sums by person (the
+    # inactivity rule) and the means by grid read the index alone, never the table
+    Index("ix_sensor_reading_metric_grid_ts", "metric", "grid_code", "ts", "subject_key", "value"),
 )
 
 service_application = Table(
