@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import Engine, inspect, text
 
@@ -60,6 +60,7 @@ class EtlFigures:
     incr_phases: dict[str, float] = field(default_factory=dict)
     incr_loader_cpu_seconds: float = 0.0
     incr_rows_by_table: dict[str, int] = field(default_factory=dict)  # rows loaded per warehouse table
+    incr_writing_by_table: dict[str, float] = field(default_factory=dict)  # the writing phase per table
 
     @property
     def floor_seconds(self) -> float:
@@ -182,7 +183,7 @@ def run(config: Config, engine: Engine, engine_name: str, pristine_sources: Path
     raw_rows, raw_seconds = raw_insert_seconds(engine, _tables(config))
     floor = floor_seconds(engine, floor_engine, _tables(config)) if floor_engine is not None else (0.0, 0.0, 0.0)
     changed = change_share(config, 0.01)
-    incr, incr_seconds, phases, incr_cpu = timed_incremental(config, engine)
+    incr, incr_seconds, phases, incr_cpu, writing = timed_incremental(config, engine)
     by_table: dict[str, int] = {}
     for r in incr:
         by_table[TARGETS[r.target].table] = by_table.get(TARGETS[r.target].table, 0) + r.rows_loaded
@@ -209,6 +210,7 @@ def run(config: Config, engine: Engine, engine_name: str, pristine_sources: Path
         incr_phases=phases,
         incr_loader_cpu_seconds=incr_cpu,
         incr_rows_by_table=by_table,
+        incr_writing_by_table=writing,
     )
 
 
@@ -219,18 +221,21 @@ HOOK_LABELS = {"link_after_load": "duplicate links", "refresh_after_load": "even
 INCR_PHASES = ("areas", "waiting", "writing", "run records", *HOOK_LABELS.values(), "rest")
 
 
-def timed_incremental(config: Config, engine: Engine) -> tuple[list, float, dict[str, float], float]:
+def timed_incremental(config: Config, engine: Engine) -> tuple[list, float, dict[str, float], float, dict[str, float]]:
     """An ordinary incremental ``run_sources``, with where the loading process's wall time went
     (each phase without the phases inside it): reading and standardising in this process (the area
     sources, and the area registry: ``areas``), waiting for the workers' batches (``waiting``),
     writing the batches (``writing``: rows, quarantine, watermark and run counts, one transaction
     each), opening and closing the run records, each after-load hook, and the ``rest`` (the index
     check, the data version, SQLite's checkpoint, starting the workers). Returns (results, seconds,
-    phases, CPU-seconds of the loading process)."""
+    phases, CPU-seconds of the loading process, the writing phase's seconds per warehouse table)."""
     from cockpit.etl import parallel, passes, run_sources
 
     phases = _Phases()
-    with phases.timing(passes, "run_source", "areas"), phases.timing(passes, "load_context", "areas"), \
+    by_table: dict[str, float] = {}
+    # entered first, so that the phase's wrapper calls this one: both time the same calls
+    with _timed(etl_engine, "write_batch", by_table, _table_written), \
+            phases.timing(passes, "run_source", "areas"), phases.timing(passes, "load_context", "areas"), \
             phases.timing(parallel, "run", "waiting"), phases.timing(etl_engine, "write_batch", "writing"), \
             phases.timing(etl_engine, "begin_run", "run records"), phases.timing(etl_engine, "finish_run", "run records"):
         hooked: dict[str, float] = {}
@@ -243,7 +248,12 @@ def timed_incremental(config: Config, engine: Engine) -> tuple[list, float, dict
         label = HOOK_LABELS.get(name, name)
         out[label] = out.get(label, 0.0) + secs
     out["rest"] = max(0.0, seconds - sum(out.values()))
-    return results, seconds, out, cpu
+    return results, seconds, out, cpu, by_table
+
+
+def _table_written(_engine: Engine, source: object, *_args: object, **_kwargs: object) -> str:
+    """The warehouse table a ``write_batch`` call writes."""
+    return TARGETS[source.target].table
 
 
 class _Phases:
@@ -306,8 +316,9 @@ def _timed_hooks(spent: dict[str, float]) -> Iterator[None]:
 
 
 @contextmanager
-def _timed(module: object, name: str, spent: dict[str, float], label: str) -> Iterator[None]:
-    """Add the wall time of every call of ``module.name`` to ``spent[label]`` within the block."""
+def _timed(module: object, name: str, spent: dict[str, float], label: str | Callable[..., str]) -> Iterator[None]:
+    """Add the wall time of every call of ``module.name`` to ``spent[label]`` within the block;
+    ``label`` may be a function of the call's arguments."""
     original = getattr(module, name)
 
     def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - a transparent wrapper
@@ -315,7 +326,8 @@ def _timed(module: object, name: str, spent: dict[str, float], label: str) -> It
         try:
             return original(*args, **kwargs)
         finally:
-            spent[label] += time.perf_counter() - t0
+            key = label(*args, **kwargs) if callable(label) else label
+            spent[key] = spent.get(key, 0.0) + time.perf_counter() - t0
 
     setattr(module, name, timed)
     try:

@@ -143,6 +143,12 @@ def _incremental_breakdown(etl: list) -> list[str]:
     ]
     if loaded:
         text.append(f"Rows loaded per table: {loaded}.")
+    writing = "; ".join(f"{f.engine}: " + ", ".join(
+        f"{t} {secs:.2f} s" + (f" ({secs / n * 1e6:,.0f} µs a row)" if (n := f.incr_rows_by_table.get(t)) else "")
+        for t, secs in sorted(f.incr_writing_by_table.items(), key=lambda kv: -kv[1]) if secs >= 0.005)
+        for f in timed if f.incr_writing_by_table)
+    if writing:
+        text.append(f"The writing phase per table, largest first: {writing}.")
     return _explained_table(text, ["engine", "incremental", *names, "CPU: loading process"], rows)
 
 

@@ -15,6 +15,7 @@ from benchmarks import etl_bench
 from cockpit.etl import run_sources
 from cockpit.warehouse import indexes
 from cockpit.warehouse.db import engine_for
+from cockpit.warehouse.targets import TARGETS
 
 TABLES = ["area", "event", "inspection"]  # what the test township's sources load
 _counter = itertools.count()
@@ -71,3 +72,25 @@ def test_the_raw_limit_inserts_every_loaded_row_and_leaves_no_copy(township) -> 
 
     assert n == expected > 0 and seconds > 0
     assert not [t for t in inspect(engine).get_table_names() if t.startswith("raw_")]
+
+
+def test_the_incremental_phases_add_up_and_its_writing_is_split_by_table(township) -> None:
+    """The incremental's phases account for its whole time, and the writing phase per table adds
+    up to the writing phase: both time the same batch writes."""
+    from benchmarks.source_changes import change_share
+
+    config = township.config()
+    engine = engine_for(township.warehouse_url)
+    run_sources(config, engine, full=True)
+    changed = change_share(config, 0.5)
+    assert sum(changed.values()) > 0
+
+    results, seconds, phases, _cpu, writing = etl_bench.timed_incremental(config, engine)
+
+    loaded = {r.source: r.rows_loaded for r in results}
+    assert loaded["events"] > 0
+    assert sum(phases.values()) == pytest.approx(seconds, abs=1e-6)  # the rest is what the others leave
+    # every source writes at least one batch (its run counts, rows or not): each of its tables is timed
+    assert set(writing) == {TARGETS[s.target].table for s in config.sources.values()} == {"area", "event", "inspection"}
+    assert sum(writing.values()) == pytest.approx(phases["writing"], rel=0.05, abs=0.005)
+    assert all(s > 0 for s in writing.values())
