@@ -96,7 +96,8 @@ def _run_chosen(config: Config, engine: Engine, chosen: list[SourceConfig], resu
 # once the log passes ``wal_autocheckpoint`` pages (default 1000, 4 MB). A load commits every batch
 # and every run record: the same index pages would be copied again and again. During a pass the
 # connections the pass uses get a higher threshold (and a larger page cache for the index pages),
-# both set back when the connection returns to the pool, and the pass ends with one checkpoint.
+# both set back when the connection returns to the pool; a thread beside the pass copies the log as
+# it is committed (``_checkpointing_beside``), and the pass ends with one checkpoint.
 # Commits stay atomic, and the kind of loss synchronous=NORMAL allows is unchanged: a power cut
 # (not a crash of the process) may undo the batches committed since the last checkpoint, their
 # watermark with them, so the next run reads those rows again.
@@ -118,6 +119,48 @@ def _restore_after_load(dbapi_conn, record) -> None:  # noqa: ANN001 - pool even
             dbapi_conn.execute(f"PRAGMA {name}={int(value)}")
 
 
+CHECKPOINT_EVERY_SECONDS = 0.25
+
+
+@contextmanager
+def _checkpointing_beside(engine: Engine) -> Iterator[None]:
+    """Within the block, a thread of this process copies the committed log into the database file
+    (PASSIVE checkpoints, on a connection of its own) every ``CHECKPOINT_EVERY_SECONDS``. The copy
+    and its disk syncs are I/O: beside the pass they overlap its processor work, where a checkpoint
+    run by a commit stops the pass until the disk has it. The pass's own automatic checkpoint stays
+    as the bound on the log, should this thread fall behind."""
+    import sqlite3
+
+    path = engine.url.database
+    if not path or path == ":memory:" or engine.url.query.get("uri"):  # a URI filename: left to the commits
+        yield
+        return
+    stop = threading.Event()
+
+    def checkpoint() -> None:
+        try:
+            conn = sqlite3.connect(path, check_same_thread=False)
+        except sqlite3.Error:
+            log.debug("no checkpoint thread", exc_info=True)
+            return
+        try:
+            while not stop.wait(CHECKPOINT_EVERY_SECONDS):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:  # busy or locked: the next round (or the pass's own) copies it
+                    log.debug("checkpoint beside the load skipped", exc_info=True)
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=checkpoint, name="etl-checkpoint", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 @contextmanager
 def _load_settings(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "sqlite":
@@ -127,7 +170,8 @@ def _load_settings(engine: Engine) -> Iterator[None]:
         event.listen(engine, "checkin", _restore_after_load)
     event.listen(engine, "checkout", _raise_for_load)
     try:
-        yield
+        with _checkpointing_beside(engine):
+            yield
     finally:
         event.remove(engine, "checkout", _raise_for_load)
         try:  # PASSIVE: it never waits for readers; a busy database only postpones it to a later commit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -375,6 +376,40 @@ def test_sqlite_connections_get_their_settings_back_after_a_pass(township) -> No
         with engine.connect() as conn:
             raw = conn.connection.dbapi_connection
             assert [raw.execute(f"PRAGMA {p}").fetchone()[0] for p in ("wal_autocheckpoint", "cache_size")] == default
+
+
+def test_beside_a_pass_a_thread_copies_the_committed_log_into_the_database_file(tmp_path) -> None:
+    """SQLite: during a pass, the log the commits write is copied into the database file by a
+    thread beside the pass (the file grows), not only by a commit; outside a pass nothing does."""
+    from cockpit.etl import passes
+
+    path = tmp_path / "w.db"
+    engine = engine_for(f"sqlite:///{path}")
+
+    def write(n: int) -> None:
+        with engine.begin() as conn:
+            raw = conn.connection.dbapi_connection
+            raw.execute("PRAGMA wal_autocheckpoint=0")  # no commit copies the log itself
+            raw.execute("CREATE TABLE IF NOT EXISTS t (x TEXT)")
+            raw.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * n)
+
+    write(10)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = path.stat().st_size
+    write(2000)  # about a megabyte, in the log only
+    time.sleep(4 * passes.CHECKPOINT_EVERY_SECONDS)
+    assert path.stat().st_size == size
+    threads = set(threading.enumerate())
+    with passes._checkpointing_beside(engine):
+        write(2000)
+        deadline = time.monotonic() + 10
+        while path.stat().st_size == size and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size > size
+    assert set(threading.enumerate()) <= threads  # the thread ended with the block
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 4010
 
 
 def test_a_stop_during_a_pass_ends_it_after_the_batch_and_leaves_no_worker(township) -> None:
