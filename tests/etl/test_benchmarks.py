@@ -94,3 +94,32 @@ def test_the_incremental_phases_add_up_and_its_writing_is_split_by_table(townshi
     assert set(writing) == {TARGETS[s.target].table for s in config.sources.values()} == {"area", "event", "inspection"}
     assert sum(writing.values()) == pytest.approx(phases["writing"], rel=0.05, abs=0.005)
     assert all(s > 0 for s in writing.values())
+
+
+def test_the_incremental_is_timed_right_after_the_full_load_and_the_baselines_copy_both(township, empty_url,
+                                                                                       tmp_path: Path) -> None:
+    """The incremental follows the full load before the raw limit and the floor write their scratch
+    rows (which would push the warehouse out of the system's cache), and both baselines then copy
+    every row the two loads wrote."""
+    pristine = tmp_path / "pristine"
+    shutil.copytree(township.dir, pristine)
+    config = township.config()
+    engine, floor = engine_for(township.warehouse_url), engine_for(empty_url)
+    seen: dict[str, int] = {}
+
+    def after_incremental() -> None:
+        with engine.connect() as conn:
+            seen["events"] = conn.execute(text("SELECT count(*) FROM event")).scalar()
+        with floor.connect() as conn:
+            seen["floor events"] = conn.execute(text("SELECT count(*) FROM event")).scalar()
+
+    fig = etl_bench.run(config, engine, township.warehouse_url.split(":")[0], pristine, township.dir, floor,
+                        after_incremental=after_incremental)
+
+    assert fig.incr_rows_loaded > 0
+    assert seen["floor events"] == 0  # neither baseline had run
+    with engine.connect() as conn:
+        stored = sum(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES)
+        assert conn.execute(text("SELECT count(*) FROM event")).scalar() == seen["events"]
+    assert fig.raw_rows == stored  # the incremental's rows included
+    assert rows(floor, "event") == rows(engine, "event")
