@@ -251,7 +251,7 @@ service_application = Table(
     Column("service_name", String(100)),
     Column("department_code", String(32)),
     Column("applicant_key", String(64)),
-    Column("grid_code", String(20), index=True),
+    Column("grid_code", String(20)),  # its reads go through the area index below, which begins with it
     Column("channel", String(32), nullable=False),  # online | walk_in
     Column("joint", Boolean, nullable=False),  # 一件事 joint application
     Column("status", String(16), nullable=False),

@@ -10,9 +10,9 @@ a township feed that stopped loading does not make all its elderly look inactive
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, DateTime, and_, case, func, literal, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from cockpit.reference import SENSOR_METRICS
 from cockpit.warehouse import schema as s
@@ -50,33 +50,36 @@ def evaluate(conn: Connection, rule: Rule, ctx: EvalContext) -> list[Match]:
     today = ctx.now.date()
     metrics = list(p["conditions"])
     since = ctx.now - timedelta(hours=p["lookback_hours"])
-    township = func.substr(r.c.grid_code, 1, 9)  # area codes are hierarchical: a grid's first 9 digits
-    # metric IN … AND grid_code IN … AND ts range: index range scans of ix_sensor_reading_metric_grid_ts
-    # (readings of grids the area table does not hold have no township and are never judged)
-    known = r.c.grid_code.in_(sorted(ctx.grids))
-    ends = conn.execute(select(r.c.metric, township, func.max(r.c.ts))
-                        .where(r.c.metric.in_(metrics), known, r.c.ts > since, r.c.ts <= ctx.now)
-                        .group_by(r.c.metric, township)).all()
+    # readings of grids the area table does not hold have no township and are never judged
+    grids_of: dict[str, list[str]] = {}
+    for grid in sorted(ctx.grids):
+        if ctx.township_of(grid):
+            grids_of.setdefault(ctx.township_of(grid), []).append(grid)
+    ends = _window_ends(conn, metrics, grids_of, since, ctx.now)
     if not ends:
         return []
     hours = timedelta(hours=p["window_hours"])
-    bounds = {f"{tw}|{m}": (as_datetime(e) - hours, as_datetime(e)) for m, tw, e in ends}
-    if len(set(bounds.values())) == 1:  # every township's feed is as current: one window
-        a, b = next(iter(bounds.values()))
-    else:  # each reading's window by its township and metric (the key computed once per row)
-        key = township + "|" + r.c.metric
-        a = case({k: literal(v[0], DateTime) for k, v in bounds.items()}, value=key)
-        b = case({k: literal(v[1], DateTime) for k, v in bounds.items()}, value=key)
-    in_window = and_(r.c.ts > a, r.c.ts <= b)
+    bounds = {key: (end - hours, end) for key, end in ends.items()}
     tagged = (select(t.c.person_key, t.c.grid_code)
               .where(t.c.tag == p["tag"], or_(t.c.since.is_(None), t.c.since <= today),
                      or_(t.c.until.is_(None), t.c.until >= today)).subquery())
-    sums = (select(r.c.subject_key, r.c.metric, func.sum(r.c.value).filter(in_window).label("total"))
-            .where(r.c.subject_key.in_(select(tagged.c.person_key)), r.c.metric.in_(metrics), known, r.c.ts > since, r.c.ts <= ctx.now)
-            .group_by(r.c.subject_key, r.c.metric))
+    # one statement per metric and window (townships whose feeds are as current share one): each an
+    # index range over its townships' grids, summing the window within the lookback
+    sharing: dict[tuple[str, datetime, datetime], list[str]] = {}
+    for (metric, tw), (a, b) in bounds.items():
+        sharing.setdefault((metric, a, b), []).extend(grids_of[tw])
+    totals: dict[tuple[str, str], float] = {}
+    for (metric, a, b), grids in sharing.items():
+        in_window = and_(r.c.ts > a, r.c.ts <= b)
+        for part in chunks(grids, 500):
+            sums = (select(r.c.subject_key, func.sum(r.c.value).filter(in_window))
+                    .where(r.c.subject_key.in_(select(tagged.c.person_key)), r.c.metric == metric,
+                           r.c.grid_code.in_(part), r.c.ts > since, r.c.ts <= ctx.now)
+                    .group_by(r.c.subject_key))
+            for key, total in conn.execute(sums):
+                totals[(key, metric)] = totals.get((key, metric), 0.0) + float(total or 0.0)
     low: dict[str, list[tuple[str, float]]] = {}
-    for key, metric, total in conn.execute(sums):
-        total = float(total or 0.0)
+    for (key, metric), total in totals.items():
         if total < p["conditions"][metric]:
             low.setdefault(key, []).append((metric, total))
     if not low:
@@ -90,8 +93,11 @@ def evaluate(conn: Connection, rule: Rule, ctx: EvalContext) -> list[Match]:
         their_grids = sorted({grids[k] for k in keys if grids.get(k) in ctx.grids}) or sorted(ctx.grids)
         q = (select(r.c.sensor_id, r.c.metric, r.c.ts, r.c.src_source, r.c.src_key, r.c.subject_key, r.c.grid_code)
              .where(r.c.subject_key.in_(keys), r.c.metric.in_(metrics), r.c.grid_code.in_(their_grids),
-                    r.c.ts > first, r.c.ts <= last, in_window).order_by(r.c.ts))
+                    r.c.ts > max(first, since), r.c.ts <= last).order_by(r.c.ts))
         for row in conn.execute(q):
+            a, b = bounds.get((row.metric, ctx.township_of(row.grid_code)), (None, None))
+            if a is None or not a < as_datetime(row.ts) <= b:
+                continue
             grids.setdefault(row.subject_key, row.grid_code)
             evidence.setdefault(row.subject_key, []).append(reading_evidence(row))
     out = []
@@ -106,4 +112,22 @@ def evaluate(conn: Connection, rule: Rule, ctx: EvalContext) -> list[Match]:
         place = {k: v for k, v in ctx.place(grid).items() if k != "township_code"}
         out.append(Match(subject=key, level=rule.level, township_code=tw, title=" · ".join(parts),
                          evidence=evidence.get(key, []), measure=min(facts)[1], **place))
+    return out
+
+
+def _window_ends(conn: Connection, metrics: list[str], grids_of: dict[str, list[str]], since: datetime,
+                 now: datetime) -> dict[tuple[str, str], datetime]:
+    """(metric, township) -> the township's latest reading of the metric in (``since``, ``now``]: the
+    latest of its grids', each one seek at the end of the grid's range of the readings' index."""
+    r = s.sensor_reading
+    grid = {g: tw for tw, grids in grids_of.items() for g in grids}
+    out: dict[tuple[str, str], datetime] = {}
+    for metric in metrics:
+        for part in chunks(sorted(grid), 500):
+            latest = (select(func.max(r.c.ts)).where(r.c.metric == metric, r.c.grid_code == s.area.c.code,
+                                                    r.c.ts > since, r.c.ts <= now).scalar_subquery())
+            for code, end in conn.execute(select(s.area.c.code, latest).where(s.area.c.code.in_(part))):
+                if end is not None:
+                    key, end = (metric, grid[code]), as_datetime(end)
+                    out[key] = max(out.get(key, end), end)
     return out
