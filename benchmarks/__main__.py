@@ -119,6 +119,26 @@ def _previous(scale: str) -> dict | None:
     return data if data.get("scale") == scale else None
 
 
+def kept_parts(previous: dict, measured: set[str]) -> dict:
+    """The figures of the parts not ``measured`` this time, from the ``previous`` run's figures, and
+    under ``kept`` the run each was measured in (a part the previous run had kept keeps its date)."""
+    out: dict = {"kept": {"parts": [], "when": {}}}
+    for part in PARTS:
+        if part not in measured and previous.get(part):
+            out[part] = previous[part]
+            out["kept"]["parts"].append(part)
+            out["kept"]["when"][part] = _measured_in(previous, part)
+    return out
+
+
+def _measured_in(figures: dict, part: str) -> str | None:
+    kept = figures.get("kept") or {}
+    if part not in kept.get("parts", []):
+        return figures.get("when")
+    when = kept.get("when")
+    return when.get(part) if isinstance(when, dict) else when  # older figures: one date for all
+
+
 def kept_warehouse(engine_name: str, cluster, scale: str, pristine: Path, previous: dict | None) -> tuple[str, Path]:  # noqa: ANN001
     """The warehouse the last run's ETL benchmark loaded at ``scale`` and its sources (SQLite, when
     kept); else a fresh one, fully loaded (not timed). Returns (url, sources folder)."""
@@ -163,7 +183,7 @@ def _print_rules(fig: rules_bench.RulesFigures) -> None:
 def run(args: argparse.Namespace) -> int:
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     parts = _parts(args)
-    previous = _previous(args.scale) if "etl" not in parts else None
+    previous = _previous(args.scale) if parts != set(PARTS) else None  # the parts not run are kept from it
     cluster = None
     if "postgresql" in engines:
         from devtools.pgcluster import start_cluster
@@ -249,10 +269,7 @@ def run(args: argparse.Namespace) -> int:
         if cluster:
             cluster.stop()
     if previous:  # the parts not run this time: as the last run measured them
-        for part in PARTS:
-            if part not in parts:
-                report[part] = previous.get(part, [])
-        report["kept"] = {"parts": sorted(set(PARTS) - parts), "when": previous.get("when")}
+        report.update(kept_parts(previous, parts))
     from benchmarks.report import write_report
 
     save_figures(report)

@@ -106,8 +106,12 @@ def write_report(path: Path, report: dict) -> None:
         lines += ["", *report_section(report["report"], report["scale"])]
     kept = report.get("kept")
     if kept and kept.get("parts"):
-        lines += ["", f"_This run measured only part of the benchmark (`--only`); the figures of "
-                      f"{', '.join(kept['parts'])} are those of the run of {kept.get('when')}._"]
+        when = kept.get("when")
+        by_run: dict[str, list[str]] = {}
+        for part in kept["parts"]:
+            by_run.setdefault(str(when.get(part) if isinstance(when, dict) else when), []).append(part)
+        lines += ["", "_This run measured only part of the benchmark (`--only`); " + "; ".join(
+            f"the figures of {', '.join(parts)} are those of the run of {run}" for run, parts in by_run.items()) + "._"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

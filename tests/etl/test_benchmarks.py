@@ -123,3 +123,26 @@ def test_the_incremental_is_timed_right_after_the_full_load_and_the_baselines_co
         assert conn.execute(text("SELECT count(*) FROM event")).scalar() == seen["events"]
     assert fig.raw_rows == stored  # the incremental's rows included
     assert rows(floor, "event") == rows(engine, "event")
+
+
+def test_a_partial_run_keeps_the_other_parts_with_the_run_each_was_measured_in(tmp_path: Path) -> None:
+    """``--only etl,rules`` keeps the screens, the delay and the report of the run before, and a part
+    that run had itself kept keeps the date it was measured on."""
+    from benchmarks.__main__ import kept_parts
+    from benchmarks.report import write_report
+
+    full = {"when": "2026-12-03T14:14:12", "screens": [{"s": 1}], "delay": [{"d": 1}], "report": [{"r": 1}],
+            "etl": [{"e": 1}], "rules": [{"x": 1}]}
+    first = kept_parts(full, {"etl", "rules"})
+    assert first["kept"] == {"parts": ["screens", "delay", "report"],
+                             "when": {p: "2026-12-03T14:14:12" for p in ("screens", "delay", "report")}}
+    assert first["screens"] == [{"s": 1}] and "etl" not in first
+    second_run = {"when": "2026-12-03T15:34:49", "etl": [{"e": 2}], "rules": [{"x": 2}], **first}
+    second = kept_parts(second_run, {"etl", "rules", "delay"})
+    assert second["kept"]["when"] == {"screens": "2026-12-03T14:14:12", "report": "2026-12-03T14:14:12"}
+    assert "delay" not in second
+
+    out = tmp_path / "bench.md"
+    write_report(out, {"machine": {}, "scale": "county", "when": "2026-12-03T16:00:00", "etl": [], "rules": [],
+                       "delay": [], "screens": [], "report": [], "kept": second["kept"]})
+    assert ("the figures of screens, report are those of the run of 2026-12-03T14:14:12" in out.read_text())
