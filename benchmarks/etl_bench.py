@@ -1,8 +1,9 @@
 """ETL benchmark at county scale: full load, 1% incremental, and the raw insert limit of each engine.
 
 The raw limit is measured in the same run on the same database: the rows the loads wrote (the full
-load's and the incremental's, measured before it), read back and inserted into empty, constraint-free copies of their tables by the fastest plain
-method of the engine (SQLite: executemany of tuples in one transaction; PostgreSQL: COPY).
+load's and the incremental's, measured before it), read back and inserted into empty,
+constraint-free copies of their tables by the fastest plain method of the engine (SQLite:
+executemany of tuples in one transaction; PostgreSQL: COPY).
 
 The database floor is the part of a full load no ETL can avoid: the same rows inserted by that same
 method into a fresh warehouse's own tables (their keys kept, their secondary indexes dropped as a

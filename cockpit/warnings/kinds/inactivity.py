@@ -53,8 +53,8 @@ def evaluate(conn: Connection, rule: Rule, ctx: EvalContext) -> list[Match]:
     # readings of grids the area table does not hold have no township and are never judged
     grids_of: dict[str, list[str]] = {}
     for grid in sorted(ctx.grids):
-        if ctx.township_of(grid):
-            grids_of.setdefault(ctx.township_of(grid), []).append(grid)
+        if tw := ctx.township_of(grid):
+            grids_of.setdefault(tw, []).append(grid)
     ends = _window_ends(conn, metrics, grids_of, since, ctx.now)
     if not ends:
         return []
