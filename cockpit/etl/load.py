@@ -287,8 +287,8 @@ def _executemany(cur, sql: str, bound: list[list], n: int) -> None:
 
 
 def _stored(cur, target: Target, rows: Rows, extra: tuple[str, ...]) -> list[tuple | None]:
-    """What is stored for each row's business key: (row_hash, *the ``extra`` columns), None where
-    new. The batch's keys go into a temporary table joined with the target on its key index."""
+    """What is stored for each row's business key: (rowid, row_hash, *the ``extra`` columns), None
+    where new. The batch's keys go into a temporary table joined with the target on its key index."""
     key = list(target.business_key)
     table = _q(target.table)
     n = len(rows)
@@ -304,35 +304,37 @@ def _stored(cur, target: Target, rows: Rows, extra: tuple[str, ...]) -> list[tup
     cur.execute(f"CREATE TEMP TABLE etl_keys ({cols})")
     cur.executemany(f"INSERT INTO temp.etl_keys VALUES ({', '.join('?' for _ in key)})", tuples)
     on = " AND ".join(f"t.{_q(c)} = k.{_q(c)}" for c in key)
-    wanted = ", ".join("t." + _q(c) for c in (*key, "row_hash", *extra))
+    wanted = ", ".join(["t.rowid", *("t." + _q(c) for c in ("row_hash", *extra)), *("t." + _q(c) for c in key)])
     k = len(key)
-    found = {r[:k]: r[k:] for r in cur.execute(f"SELECT {wanted} FROM temp.etl_keys k JOIN {table} t ON {on}")}
+    found = {r[-k:]: r[:-k] for r in cur.execute(f"SELECT {wanted} FROM temp.etl_keys k JOIN {table} t ON {on}")}
     cur.execute("DROP TABLE temp.etl_keys")
     return [found.get(t) for t in tuples]
 
 
-def _update_changed_columns(cur, target: Target, rows: Rows) -> None:  # noqa: ANN001 - a sqlite3 cursor
+def _value_columns(target: Target, names: list[str]) -> list[str]:
+    """The columns among ``names`` that hold content: neither the business key nor bookkeeping."""
+    return [c for c in names if c not in target.business_key and c not in HASH_LEFT_OUT]
+
+
+def _update_changed_columns(cur, target: Target, rows: Rows, stored: list[tuple]) -> None:  # noqa: ANN001 - a sqlite3 cursor
     """Update stored rows whose hash changed, setting only the columns whose value changed (and the
     bookkeeping ones). SQLite rewrites the entries of every index over a column an UPDATE sets,
     changed or not: a late correction of an event's text would otherwise rewrite all its indexes.
-    Rows are grouped by the columns they change, one statement per group."""
-    key = target.business_key
-    values = [c for c in rows.names if c not in key and c not in HASH_LEFT_OUT]
-    stored = _stored(cur, target, rows, tuple(values))
+    ``stored``: each row's (rowid, row_hash, *its ``_value_columns``) as ``_stored`` read them. Rows
+    are grouped by the columns they change, one statement per group, each by rowid in rowid order."""
+    values = _value_columns(target, rows.names)
     new_values = [rows.column(c) for c in values]
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, old in enumerate(stored):
-        if old is None:  # gone since it was looked up: cannot happen inside the transaction
-            continue
-        diff = tuple(c for c, was, now in zip(values, old[1:], (col[i] for col in new_values)) if was != now)
+        diff = tuple(c for c, was, now in zip(values, old[2:], (col[i] for col in new_values)) if was != now)
         groups.setdefault(diff, []).append(i)
     bookkeeping = [c for c in HASH_LEFT_OUT if c in rows.names]
-    where = " AND ".join(f"{_q(c)} = ?" for c in key)
     for diff, positions in groups.items():
         cols = [*diff, *bookkeeping]
-        sql = f"UPDATE {_q(target.table)} SET {', '.join(f'{_q(c)} = ?' for c in cols)} WHERE {where}"
-        params = [rows.column(c) for c in (*cols, *key)]
-        cur.executemany(sql, ([p[i] for p in params] for i in positions))
+        sql = f"UPDATE {_q(target.table)} SET {', '.join(f'{_q(c)} = ?' for c in cols)} WHERE rowid = ?"
+        params = [rows.column(c) for c in cols]
+        positions.sort(key=lambda i: stored[i][0])  # the table's pages in their order
+        cur.executemany(sql, ([*(p[i] for p in params), stored[i][0]] for i in positions))
 
 
 def _upsert_sqlite(conn: Connection, target: Target, rows: Rows, fresh: bool) -> LoadOutcome:
@@ -360,26 +362,31 @@ def _upsert_sqlite(conn: Connection, target: Target, rows: Rows, fresh: bool) ->
                 return _all_rows(target, rows)
         grouped = _group_columns(target, rows.names)
         watched = watched_columns(target, rows.names)
-        stored = _stored(cur, target, rows, grouped + watched)
+        # one lookup for all that is compared: the hash, the content (for the columns an update sets)
+        # and the aggregate's and the links' columns (for the groups and the rows that count)
+        extra = tuple(dict.fromkeys([*_value_columns(target, rows.names), *grouped, *watched]))
+        at = {c: 2 + j for j, c in enumerate(extra)}
+        stored = _stored(cur, target, rows, extra)
         hashes = rows.column("row_hash")
-        changed = [i for i, (old, new) in enumerate(zip(stored, hashes)) if old is None or old[0] != new]
+        changed = [i for i, (old, new) in enumerate(zip(stored, hashes)) if old is None or old[1] != new]
         if not changed:
             return LoadOutcome(fresh_failed=fresh_failed)
         relevant = None
         before = []
         if grouped:  # new rows, and stored ones changed in a watched column: their groups, before and after
-            g = len(grouped)
-            now_watched = [rows.column(c) for c in watched]
+            now_watched = [(at[c], rows.column(c)) for c in watched]
             relevant = [j for j, i in enumerate(changed) if stored[i] is None
-                        or any(was != col[i] for was, col in zip(stored[i][1 + g:], now_watched))]
-            before = [stored[changed[j]][1:1 + g] for j in relevant if stored[changed[j]] is not None]
+                        or any(stored[i][p] != col[i] for p, col in now_watched)]
+            group_at = [at[c] for c in grouped]
+            before = [tuple(stored[changed[j]][p] for p in group_at) for j in relevant if stored[changed[j]] is not None]
         new = [i for i in changed if stored[i] is None]
         if new:
             added = rows.take(new) if len(new) < len(rows) else rows
             sql, bound = _sqlite_statement(target, added, upsert=True)
             _executemany(cur, sql, bound, len(added))
         if len(new) < len(changed):
-            _update_changed_columns(cur, target, rows.take([i for i in changed if stored[i] is not None]))
+            kept = [i for i in changed if stored[i] is not None]
+            _update_changed_columns(cur, target, rows.take(kept), [stored[i] for i in kept])
         if len(changed) < len(rows):
             rows = rows.take(changed)
     finally:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import threading
@@ -86,9 +87,12 @@ def run(config: Config, engine: Engine, sources: list[SourceConfig], context: Co
     out = mp.Queue(maxsize=DEPTH * processes)
     cancel = mp.Event()
     copy_text = engine.dialect.name == "postgresql"
-    workers = [mp.Process(target=_work, args=(config, sources, since, full, context, todo, out, cancel, copy_text,
-                                              os.getpid(), clock.state()),
-                          name=f"etl-prepare-{n}", daemon=True) for n in range(processes)]
+    # pickled once for all workers: starting a worker then only copies bytes into its pipe, where
+    # pickling the area registry for each one kept this process from writing for a part of a second
+    job = pickle.dumps((config, sources, since, full, context, copy_text, os.getpid(), clock.state()),
+                       protocol=pickle.HIGHEST_PROTOCOL)
+    workers = [mp.Process(target=_work, args=(job, todo, out, cancel), name=f"etl-prepare-{n}", daemon=True)
+               for n in range(processes)]
     for w in workers:
         w.start()
     state = [_Source(src) for src in sources]
@@ -180,9 +184,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _work(config: Config, sources: list[SourceConfig], since: list[str | None], full: bool, context: Context,
-          todo: Any, out: Any, cancel: Any, copy_text: bool, loader: int, clock_state: tuple) -> None:
+def _work(job: bytes, todo: Any, out: Any, cancel: Any) -> None:
+    """Prepare the sources taken from ``todo``; ``job``: the pass, pickled by ``run``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the loading process's to handle
+    config, sources, since, full, context, copy_text, loader, clock_state = pickle.loads(job)
     clock.restore(clock_state)  # the loading process's zone and pinned instant (a fork server's child has neither)
 
     def send(msg: tuple) -> bool:
